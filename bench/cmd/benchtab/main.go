@@ -1,0 +1,290 @@
+// Command benchtab runs ringwire's side-by-side benchmarks and writes their
+// tables into BENCHMARKS.md. It is what `make bench` runs.
+//
+// For each suite it builds the test binary once, then runs every benchmark of
+// the suite in rounds, all implementations in each round, pinned to one CPU
+// with GOMAXPROCS=1, and reports medians: ns/op, B/op and allocs/op. Where
+// valgrind is installed it also counts instructions per operation with
+// callgrind, which, unlike time, does not move with the machine's load: the
+// count for b.N = n2 minus the count for b.N = n1, over n2 - n1.
+//
+// Benchmark names are Benchmark<Name>/<case>/<implementation>.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A suite is one table: a package's benchmark, ringwire's implementation and
+// the peer its goal is stated against.
+type suite struct {
+	key   string // marks the table's place in BENCHMARKS.md
+	title string
+	pkg   string
+	bench string
+	goal  string // the peer named in the goal, for a ratio column
+	note  string
+}
+
+var suites = []suite{
+	{
+		key:   "buffer",
+		title: "buffer: framed read",
+		pkg:   "./buffer",
+		bench: "FramedRead",
+		goal:  "netpoll",
+		note: "Write a 4-byte length and the payload (one copy into the buffer), flush, " +
+			"read the length, read the payload, release; one goroutine. " +
+			"Goal (issue 2): at most 0.8x netpoll's time, zero allocations.",
+	},
+}
+
+func main() {
+	var (
+		rounds    = flag.Int("rounds", 5, "rounds of every benchmark; medians are reported")
+		benchtime = flag.String("benchtime", "300ms", "go test -benchtime per benchmark and round")
+		cpu       = flag.Int("cpu", runtime.NumCPU()-1, "CPU to pin the benchmark to")
+		out       = flag.String("o", "../BENCHMARKS.md", "file to write the tables into (\"\" for standard output only)")
+		instr     = flag.Bool("instr", true, "count instructions per op with callgrind, where valgrind is installed")
+		only      = flag.String("suite", "", "run only the suite with this key")
+	)
+	flag.Parse()
+	tmp, err := os.MkdirTemp("", "benchtab")
+	if err != nil {
+		fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+
+	for _, s := range suites {
+		if *only != "" && s.key != *only {
+			continue
+		}
+		bin := filepath.Join(tmp, s.key+".test")
+		run("go", "test", "-c", "-o", bin, s.pkg)
+		fmt.Fprintf(os.Stderr, "benchtab: %s: %d rounds of %s on CPU %d\n", s.key, *rounds, *benchtime, *cpu)
+		samples := map[string][]result{}
+		var order []string
+		for r := 0; r < *rounds; r++ {
+			outp := run("taskset", "-c", strconv.Itoa(*cpu), bin, "-test.run", "^$",
+				"-test.bench", "^Benchmark"+s.bench+"$", "-test.benchmem", "-test.cpu", "1",
+				"-test.benchtime", *benchtime)
+			for _, res := range parse(outp) {
+				if _, ok := samples[res.name]; !ok {
+					order = append(order, res.name)
+				}
+				samples[res.name] = append(samples[res.name], res)
+			}
+		}
+		instrs := map[string]float64{}
+		if *instr {
+			if _, err := exec.LookPath("valgrind"); err == nil {
+				for _, name := range order {
+					instrs[name] = countInstructions(bin, name)
+				}
+			}
+		}
+		table := render(s, order, samples, instrs, *rounds, *benchtime, *cpu)
+		fmt.Print(table)
+		if *out != "" {
+			if err := splice(*out, s.key, table); err != nil {
+				fatal(err)
+			}
+		}
+	}
+}
+
+type result struct {
+	name              string
+	ns, bytes, allocs float64
+}
+
+var benchLine = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:.*?([\d.]+) B/op\s+([\d.]+) allocs/op)?`)
+
+func parse(out string) []result {
+	var rs []result
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		m := benchLine.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		r := result{name: m[1]}
+		r.ns, _ = strconv.ParseFloat(m[2], 64)
+		r.bytes, _ = strconv.ParseFloat(m[3], 64)
+		r.allocs, _ = strconv.ParseFloat(m[4], 64)
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+// countInstructions returns callgrind's instruction count per op of one
+// benchmark: the difference of two runs cancels start-up and the b.N = 1 run.
+// valgrind serialises threads itself, so the runs are not pinned; pinned, it
+// crashed in about one run in three here (valgrind 3.19, Go 1.26.8). A crash
+// is retried.
+func countInstructions(bin, name string) float64 {
+	const n1, n2 = 20000, 120000
+	count := func(n int) float64 {
+		var out []byte
+		for range 3 {
+			cmd := exec.Command("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+				bin, "-test.run", "^$", "-test.bench", "^Benchmark"+regexp.QuoteMeta(name)+"$",
+				"-test.cpu", "1", "-test.benchtime", fmt.Sprintf("%dx", n))
+			cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+			out, _ = cmd.CombinedOutput()
+			if m := collected.FindSubmatch(out); m != nil {
+				v, _ := strconv.ParseFloat(string(m[1]), 64)
+				return v
+			}
+		}
+		fatal(fmt.Errorf("valgrind %s: no instruction count after 3 tries; last output:\n%s", name, out))
+		return 0
+	}
+	return (count(n2) - count(n1)) / (n2 - n1)
+}
+
+var collected = regexp.MustCompile(`Collected : (\d+)`)
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// render makes the Markdown table: a row per case, a column per
+// implementation, then ringwire's ratios to the goal peer and to the best peer.
+func render(s suite, order []string, samples map[string][]result, instrs map[string]float64, rounds int, benchtime string, cpu int) string {
+	var cases, impls []string
+	for _, name := range order {
+		parts := strings.Split(name, "/")
+		if len(parts) != 3 {
+			continue
+		}
+		if !slices.Contains(cases, parts[1]) {
+			cases = append(cases, parts[1])
+		}
+		if !slices.Contains(impls, parts[2]) {
+			impls = append(impls, parts[2])
+		}
+	}
+	med := func(name string, f func(result) float64) float64 {
+		var xs []float64
+		for _, r := range samples[name] {
+			xs = append(xs, f(r))
+		}
+		return median(xs)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "### %s\n\n%s\n\n", s.title, s.note)
+	fmt.Fprintf(&b, "| case |")
+	for _, impl := range impls {
+		fmt.Fprintf(&b, " %s |", impl)
+	}
+	fmt.Fprintf(&b, " ringwire / %s | ringwire / best peer |\n|---|", s.goal)
+	for range impls {
+		b.WriteString("---|")
+	}
+	b.WriteString("---|---|\n")
+	for _, c := range cases {
+		fmt.Fprintf(&b, "| %s |", c)
+		nsOf := map[string]float64{}
+		for _, impl := range impls {
+			name := s.bench + "/" + c + "/" + impl
+			if len(samples[name]) == 0 {
+				b.WriteString(" - |")
+				continue
+			}
+			ns := med(name, func(r result) float64 { return r.ns })
+			nsOf[impl] = ns
+			fmt.Fprintf(&b, " %.1f ns, %.0f B, %.0f allocs", ns,
+				med(name, func(r result) float64 { return r.bytes }),
+				med(name, func(r result) float64 { return r.allocs }))
+			if in, ok := instrs[name]; ok {
+				fmt.Fprintf(&b, ", %.0f instr", in)
+			}
+			b.WriteString(" |")
+		}
+		best := 0.0
+		for impl, ns := range nsOf {
+			if impl != "ringwire" && (best == 0 || ns < best) {
+				best = ns
+			}
+		}
+		fmt.Fprintf(&b, " %s | %s |\n", ratio(nsOf["ringwire"], nsOf[s.goal]), ratio(nsOf["ringwire"], best))
+	}
+	fmt.Fprintf(&b, "\nMedians of %d interleaved rounds of %s each, pinned to CPU %d, GOMAXPROCS=1; "+
+		"instr = instructions per op counted by callgrind. Machine: %s. Run %s.\n"+
+		"Reproduce: `make bench` (or `cd bench && go run ./cmd/benchtab -suite %s`).\n",
+		rounds, benchtime, cpu, machine(), time.Now().UTC().Format("2006-01-02 15:04 UTC"), s.key)
+	return b.String()
+}
+
+func ratio(a, b float64) string {
+	if a == 0 || b == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fx", a/b)
+}
+
+func machine() string {
+	model := "unknown CPU"
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		if m := regexp.MustCompile(`(?m)^model name\s*:\s*(.+)$`).FindSubmatch(data); m != nil {
+			model = string(m[1])
+		}
+	}
+	kernel := strings.TrimSpace(run("uname", "-r"))
+	return fmt.Sprintf("%s, %d CPUs, Linux %s, %s", model, runtime.NumCPU(), kernel, runtime.Version())
+}
+
+// splice replaces the table between the suite's markers in path, or appends
+// it with markers.
+func splice(path, key, table string) error {
+	begin, end := "<!-- benchtab:"+key+" -->", "<!-- /benchtab:"+key+" -->"
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	block := begin + "\n" + table + end
+	var doc string
+	i, j := bytes.Index(old, []byte(begin)), bytes.Index(old, []byte(end))
+	switch {
+	case i >= 0 && j > i:
+		doc = string(old[:i]) + block + string(old[j+len(end):])
+	case len(old) == 0:
+		doc = "# Benchmarks\n\n" + block + "\n"
+	default:
+		doc = strings.TrimRight(string(old), "\n") + "\n\n" + block + "\n"
+	}
+	return os.WriteFile(path, []byte(doc), 0o644)
+}
+
+func run(name string, args ...string) string {
+	cmd := exec.Command(name, args...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		fatal(fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err))
+	}
+	return string(out)
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "benchtab:", err)
+	os.Exit(1)
+}
