@@ -14,6 +14,9 @@ import (
 // taken along the way are checked at the end, after their parent was released
 // and its pooled memory reused: a wrong reference count shows up there.
 //
+// Every appended slice has a release hook; by the end each must have run
+// exactly once, whatever state Close found the buffer in.
+//
 // Each operation is three input bytes: an opcode and a little-endian length
 // of up to 14 bits (16 KiB: node boundaries lie at 1, 2, 4 and 8 KiB). At most
 // maxFuzzOps operations run, so that one input stays fast: the fuzzer stalls
@@ -27,24 +30,30 @@ const maxFuzzOps = 256
 
 func checkOps(t *testing.T, ops []byte) {
 	var (
-		b       buffer.Linked
+		b       = new(buffer.Linked)
 		flushed bytes.Buffer // the model of what is readable
 		pending []byte       // the model of what is unflushed
 		written int          // stream offset of the next write
 		slices  []*buffer.Linked
 		want    [][]byte // the bytes each slice must read
 		views   = make([][]byte, 0, 4)
+
+		appended, released int // Append calls and release hook runs
 	)
+	hook := func([]byte) { released++ }
 	defer func() {
 		for _, s := range slices {
 			s.Close()
+		}
+		if released != appended {
+			t.Fatalf("%d release hooks ran for %d appended slices", released, appended)
 		}
 	}()
 	if len(ops) > 3*maxFuzzOps {
 		ops = ops[:3*maxFuzzOps]
 	}
 	for len(ops) >= 3 {
-		op, n := ops[0]%11, int(ops[1])|int(ops[2]&0x3f)<<8
+		op, n := ops[0]%12, int(ops[1])|int(ops[2]&0x3f)<<8
 		ops = ops[3:]
 		switch op {
 		case 0: // Write
@@ -64,7 +73,8 @@ func checkOps(t *testing.T, ops []byte) {
 		case 2: // Append
 			p := pattern(written, n)
 			written += n
-			b.Append(p, nil)
+			appended++
+			b.Append(p, hook)
 			pending = append(pending, p...)
 		case 3: // Flush
 			b.Flush()
@@ -142,6 +152,11 @@ func checkOps(t *testing.T, ops []byte) {
 				t.Fatalf("slice Next(%d): %v", n, err)
 			}
 			want[len(want)-1] = w[n:]
+		case 11: // Close in whatever state, and start over
+			b.Close()
+			b = new(buffer.Linked)
+			flushed.Reset()
+			pending = pending[:0]
 		}
 		if b.Len() != flushed.Len() || b.Unflushed() != len(pending) {
 			t.Fatalf("Len %d Unflushed %d, model %d and %d", b.Len(), b.Unflushed(), flushed.Len(), len(pending))

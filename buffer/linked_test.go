@@ -296,10 +296,20 @@ func TestUnflushedTailIsKept(t *testing.T) {
 func TestLargeMallocGetsItsOwnNode(t *testing.T) {
 	var b buffer.Linked
 	defer b.Close()
-	writeChunks(t, &b, "malloc", 10, 100*ns)
+	// 100 KiB comes from a size class; 5 MiB is past the largest class and
+	// is allocated outright.
+	all := writeChunks(t, &b, "malloc", 10, 100*ns, 5<<20)
 	sizes := b.NodeSizes()
-	if len(sizes) != 2 || sizes[1] < 100*ns {
+	if len(sizes) != 3 || sizes[1] < 100*ns || sizes[2] != 5<<20 {
 		t.Fatalf("node sizes %v", sizes)
+	}
+	p, err := b.Next(len(all))
+	if err != nil || !bytes.Equal(p, all) {
+		t.Fatalf("reading it back: %v", err)
+	}
+	b.Release()
+	if b.HeldNodes() != 0 {
+		t.Fatalf("%d nodes held after reading everything", b.HeldNodes())
 	}
 }
 
@@ -399,6 +409,24 @@ func TestCloseFreesUnreadAndUnflushed(t *testing.T) {
 	}
 }
 
+// After the reading side freed the chain, an unflushed new chain is still
+// the buffer's to free.
+func TestCloseFreesChainStartedAfterEmptying(t *testing.T) {
+	var b buffer.Linked
+	writeChunks(t, &b, "write", 10)
+	b.Next(10)
+	b.Release() // frees the last node
+	calls := 0
+	b.Append(pattern(0, 10), func([]byte) { calls++ }) // a new chain, unflushed
+	if b.HeldNodes() != 1 {
+		t.Fatalf("%d nodes held, want the new chain's 1", b.HeldNodes())
+	}
+	b.Close()
+	if calls != 1 {
+		t.Fatalf("Close ran %d of 1 hooks", calls)
+	}
+}
+
 func TestViewsAndAdvance(t *testing.T) {
 	var b buffer.Linked
 	defer b.Close()
@@ -427,6 +455,9 @@ func TestViewsAndAdvance(t *testing.T) {
 	views = b.Views(views)
 	if got := bytes.Join(views, nil); !bytes.Equal(got, all[ns+10:]) {
 		t.Fatal("views after Advance hold the wrong bytes")
+	}
+	if err := b.Advance(b.Len() + 1); !errors.Is(err, buffer.ErrShort) {
+		t.Fatalf("Advance past the end: %v, want ErrShort", err)
 	}
 	if err := b.Advance(b.Len()); err != nil {
 		t.Fatal(err)
