@@ -14,8 +14,9 @@ import (
 func TestZeroAllocs(t *testing.T) {
 	payload := pattern(0, 3*ns)
 	release := func([]byte) {}
-	var b buffer.Linked
+	var b, sub buffer.Linked
 	defer b.Close()
+	defer sub.Close()
 	views := make([][]byte, 0, 8)
 
 	cycles := []struct {
@@ -45,12 +46,12 @@ func TestZeroAllocs(t *testing.T) {
 			b.Next(len(payload))
 			b.Release()
 		}},
-		{"slice and close", func() {
+		{"slice into a reused buffer", func() {
 			b.Write(payload[:200])
 			b.Flush()
-			r, _ := b.Slice(100)
-			r.Next(50)
-			r.(*buffer.Linked).Close()
+			b.SliceTo(&sub, 100)
+			sub.Next(50)
+			sub.Reset()
 			b.Skip(100)
 			b.Release()
 		}},

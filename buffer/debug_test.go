@@ -37,6 +37,22 @@ func TestDebugPoisonsReleasedMemory(t *testing.T) {
 	}
 }
 
+// Memory the buffer does not own is never poisoned: a caller's constant
+// appended without a hook reads the same the second time.
+func TestDebugLeavesCallerMemoryAlone(t *testing.T) {
+	hdr := []byte("HTTP/1.1 200 OK\r\n")
+	for range 2 {
+		var b buffer.Linked
+		b.Append(hdr, nil)
+		b.Flush()
+		if p, _ := b.Next(len(hdr)); string(p) != "HTTP/1.1 200 OK\r\n" {
+			t.Fatalf("appended memory reads %q", p)
+		}
+		b.Release()
+		b.Close()
+	}
+}
+
 func TestDebugUseAfterClosePanics(t *testing.T) {
 	var b buffer.Linked
 	b.Write([]byte("x"))

@@ -15,4 +15,8 @@ var (
 
 	// ErrClosed is returned by every method of a Linked after Close.
 	ErrClosed = errors.New("buffer: use of closed buffer")
+
+	// ErrSliceToSelf is returned by SliceTo when asked to slice a buffer into
+	// itself.
+	ErrSliceToSelf = errors.New("buffer: SliceTo into the buffer itself")
 )

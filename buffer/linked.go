@@ -1,9 +1,6 @@
 package buffer
 
-import (
-	"sync"
-	"sync/atomic"
-)
+import "sync/atomic"
 
 // Linked is a chain of nodes that implements Reader and Writer. Its zero value
 // is an empty buffer that holds no memory; it must not be copied after first use.
@@ -53,7 +50,6 @@ type Linked struct {
 	grow      int  // size of the next owned node
 
 	closed bool
-	pooled bool // made by Slice: Close returns it to linkedPool
 }
 
 const (
@@ -66,8 +62,6 @@ const (
 	stateDetached = 1 << 1
 	stateShift    = 2
 )
-
-var linkedPool = sync.Pool{New: func() any { return new(Linked) }}
 
 // Len reports how many flushed bytes are waiting to be read.
 func (b *Linked) Len() int {
@@ -134,23 +128,38 @@ func (b *Linked) Skip(n int) error {
 // Slice consumes the next n bytes and returns them as a new *Linked that
 // shares their memory. Close the result when done with it: that drops its
 // references, so that pooled memory returns to the pool and release hooks of
-// appended memory run.
+// appended memory run. Slice allocates the new Linked; SliceTo reuses one.
 func (b *Linked) Slice(n int) (Reader, error) {
-	avail, err := b.check(n)
-	if err != nil {
+	if _, err := b.check(n); err != nil {
 		return nil, err
 	}
-	s := linkedPool.Get().(*Linked)
-	s.pooled = true
+	s := new(Linked)
+	return s, b.SliceTo(s, n)
+}
+
+// SliceTo is Slice into a Linked the caller provides: it resets dst, as Reset
+// does, and fills it with the next n bytes, shared by reference. Reusing one
+// dst, for example per connection, makes a sub-frame cost no allocation.
+func (b *Linked) SliceTo(dst *Linked, n int) error {
+	avail, err := b.check(n)
+	if err != nil {
+		return err
+	}
+	if dst == b {
+		return ErrSliceToSelf
+	}
+	if err := dst.Reset(); err != nil {
+		return err
+	}
 	if n == 0 {
-		return s, nil
+		return nil
 	}
 	nd := b.cur()
 	for rem := n; ; nd = nd.next.Load() {
 		debugCheck(nd)
 		k := min(rem, nd.readable(nd.off, avail))
 		if k > 0 {
-			s.link(newView(nd, nd.buf[nd.off:nd.off+k:nd.off+k]), k)
+			dst.link(newView(nd, nd.buf[nd.off:nd.off+k:nd.off+k]), k)
 			nd.off += k
 			rem -= k
 			avail -= k
@@ -161,8 +170,8 @@ func (b *Linked) Slice(n int) (Reader, error) {
 	}
 	b.read = nd
 	b.consumed += n
-	s.state.Store(uint64(n) << stateShift)
-	return s, nil
+	dst.state.Store(uint64(n) << stateShift)
+	return nil
 }
 
 // Release frees every node read to its end, and the memory of copies made by
@@ -325,6 +334,18 @@ func (b *Linked) Unflushed() int { return b.unflushed }
 // Close frees every node, read or not, flushed or not, and makes every later
 // call fail with ErrClosed. Neither side may be in a call when Close runs.
 func (b *Linked) Close() error {
+	if err := b.Reset(); err != nil {
+		return err
+	}
+	b.closed = true
+	debugMarkClosed(b)
+	return nil
+}
+
+// Reset frees every node, read or not, flushed or not, and leaves b empty and
+// ready for use, as a zero Linked. Neither side may be in a call when Reset
+// runs.
+func (b *Linked) Reset() error {
 	if b.closed {
 		return b.useAfterClose()
 	}
@@ -334,13 +355,8 @@ func (b *Linked) Close() error {
 		nd.free()
 		nd = next
 	}
-	if b.pooled && !debugEnabled {
-		*b = Linked{scratch: b.scratch[:0]}
-		linkedPool.Put(b)
-		return nil
-	}
-	*b = Linked{closed: true}
-	debugMarkClosed(b)
+	scratch := b.scratch
+	*b = Linked{scratch: scratch}
 	return nil
 }
 

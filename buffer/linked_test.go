@@ -208,6 +208,8 @@ func TestClosed(t *testing.T) {
 	_, calls["Write"] = b.Write([]byte{1})
 	calls["Append"] = b.Append([]byte{1}, nil)
 	calls["Flush"] = b.Flush()
+	calls["Reset"] = b.Reset()
+	calls["SliceTo"] = new(buffer.Linked).SliceTo(&b, 0)
 	calls["Close"] = b.Close()
 	for name, err := range calls {
 		if !errors.Is(err, buffer.ErrClosed) {
@@ -216,6 +218,75 @@ func TestClosed(t *testing.T) {
 	}
 	if v := b.Views(make([][]byte, 0, 4)); len(v) != 0 {
 		t.Errorf("Views after Close returned %d slices", len(v))
+	}
+}
+
+// A closed Slice stays closed: its struct is never handed to another Slice,
+// and closing it twice frees nothing twice.
+func TestClosedSliceStaysClosed(t *testing.T) {
+	if buffer.DebugEnabled {
+		t.Skip("under ringwire_debug a closed buffer panics instead: TestDebugUseAfterClosePanics")
+	}
+	var b buffer.Linked
+	calls := 0
+	b.Append([]byte("hello world"), func([]byte) { calls++ })
+	b.Flush()
+	r, _ := b.Slice(1)
+	s := r.(*buffer.Linked)
+	s.Close()
+	if err := s.Close(); !errors.Is(err, buffer.ErrClosed) {
+		t.Fatalf("second Close: %v, want ErrClosed", err)
+	}
+	r2, _ := b.Slice(5)
+	if _, err := s.Next(1); !errors.Is(err, buffer.ErrClosed) {
+		t.Fatalf("Next on a closed Slice: %v, want ErrClosed", err)
+	}
+	if _, err := s.Write([]byte("junk")); !errors.Is(err, buffer.ErrClosed) {
+		t.Fatalf("Write to a closed Slice: %v, want ErrClosed", err)
+	}
+	if p, err := r2.Next(5); err != nil || string(p) != "ello " {
+		t.Fatalf("a later Slice reads %q, %v", p, err)
+	}
+	r2.(*buffer.Linked).Close()
+	b.Close()
+	if calls != 1 {
+		t.Fatalf("release hook ran %d times, want 1", calls)
+	}
+}
+
+func TestSliceToAndReset(t *testing.T) {
+	var b, dst buffer.Linked
+	defer b.Close()
+	defer dst.Close()
+	all := writeChunks(t, &b, "write", 3*ns)
+	if err := b.SliceTo(&b, 1); !errors.Is(err, buffer.ErrSliceToSelf) {
+		t.Fatalf("SliceTo itself: %v", err)
+	}
+	for off := 0; off < len(all); off += ns {
+		dst.Write([]byte("stale")) // SliceTo resets dst first
+		if err := b.SliceTo(&dst, ns); err != nil {
+			t.Fatal(err)
+		}
+		p, err := dst.Next(dst.Len())
+		if err != nil || !bytes.Equal(p, all[off:off+ns]) {
+			t.Fatalf("SliceTo at %d: %d bytes, %v", off, len(p), err)
+		}
+	}
+	if err := b.SliceTo(&dst, 1); !errors.Is(err, buffer.ErrShort) {
+		t.Fatalf("SliceTo past the end: %v", err)
+	}
+	// Reset frees unread and unflushed bytes and leaves the buffer usable.
+	writeChunks(t, &b, "write", 10)
+	b.Write([]byte("unflushed"))
+	if err := b.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() != 0 || b.Unflushed() != 0 || b.HeldNodes() != 0 {
+		t.Fatalf("after Reset: Len %d, Unflushed %d, %d nodes", b.Len(), b.Unflushed(), b.HeldNodes())
+	}
+	writeChunks(t, &b, "write", 3)
+	if p, _ := b.Next(3); !bytes.Equal(p, pattern(0, 3)) {
+		t.Fatal("a reset buffer reads the wrong bytes")
 	}
 }
 

@@ -165,7 +165,7 @@ func (nd *node) unref() {
 	}
 	if nd.release != nil {
 		nd.release(nd.buf)
-	} else {
+	} else if !nd.readonly { // an owner is read-only when it wraps a caller's memory
 		debugPoison(nd.buf)
 	}
 	nd.recycle()
