@@ -1,6 +1,6 @@
 module github.com/ringwire/ringwire/bench
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/bytedance/gopkg v0.1.1

@@ -1,0 +1,30 @@
+package poller
+
+import (
+	"net"
+	"time"
+)
+
+// backend is what a loop needs from epoll or io_uring. Every method runs on
+// the loop's goroutine but wake, which any goroutine calls.
+type backend interface {
+	// lockThread pins the loop's goroutine to its OS thread if the backend
+	// needs it (an io_uring ring is entered from one thread only).
+	lockThread()
+	// add prepares a newly registered Handle.
+	add(h *Handle) error
+	// arm brings the kernel's view in line with the operations h wants.
+	arm(h *Handle) error
+	// send writes h.bufs as far as it can now; done once all is written.
+	send(h *Handle) (done bool, err error)
+	// connect starts a connect; done if it finished at once.
+	connect(h *Handle, addr net.Addr) (done bool, err error)
+	shutdown(h *Handle, how int) error
+	// detach stops watching h and closes its descriptor.
+	detach(h *Handle) error
+	// wait blocks for events for at most timeout (-1: no limit; 0: poll)
+	// and handles them.
+	wait(timeout time.Duration) error
+	wake() error
+	close() error
+}

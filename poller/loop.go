@@ -1,0 +1,255 @@
+package poller
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Task is work posted to a loop. A type that implements it can be posted
+// without an allocation per post, unlike a closure.
+type Task interface{ Run() }
+
+// TaskFunc adapts a function to Task.
+type TaskFunc func()
+
+// Run calls f.
+func (f TaskFunc) Run() { f() }
+
+// A Loop is one event loop: a goroutine locked to its OS thread, the
+// Handles registered on it, its timers and its posted tasks.
+type Loop struct {
+	poller *Poller
+	id     int
+	be     backend
+
+	// Posted tasks: any goroutine appends under mu; the loop swaps the slice.
+	mu      sync.Mutex
+	tasks   []Task
+	spare   []Task
+	stopped bool // no more posts
+	final   Stats
+	// sleeping is set while the loop is about to wait or waiting; a poster
+	// that swaps it from true writes the wake-up, so one wake-up covers any
+	// number of posts.
+	sleeping atomic.Bool
+
+	// Loop-owned state.
+	handles  []*Handle // by slot; nil where free
+	gens     []uint32  // generation of each slot, bumped when it is freed
+	free     []uint32  // free slots
+	done     []completion
+	timers   timerHeap
+	timerSeq uint64
+	stats    Stats
+	quit     bool
+	err      error // why the loop stopped, if not by Close
+}
+
+func newLoop(p *Poller, id int, b Backend) (*Loop, error) {
+	l := &Loop{poller: p, id: id}
+	be, err := newBackend(l, b)
+	if err != nil {
+		return nil, err
+	}
+	l.be = be
+	return l, nil
+}
+
+// ID is the loop's index in Poller.Loops.
+func (l *Loop) ID() int { return l.id }
+
+// Post runs t on the loop, after the tasks posted before it. Any goroutine
+// may call it. It returns ErrPollerClosed once the poller is closing.
+func (l *Loop) Post(t Task) error {
+	l.mu.Lock()
+	if l.stopped {
+		l.mu.Unlock()
+		return ErrPollerClosed
+	}
+	l.tasks = append(l.tasks, t)
+	l.mu.Unlock()
+	if l.sleeping.Load() && l.sleeping.Swap(false) {
+		return l.be.wake()
+	}
+	return nil
+}
+
+// PostFunc runs f on the loop, as Post.
+func (l *Loop) PostFunc(f func()) error { return l.Post(TaskFunc(f)) }
+
+// Stats returns a copy of the loop's counters, taken on the loop. Any
+// goroutine may call it; it waits for the loop to run the copy, and after
+// Close returns the counters as the loop left them.
+func (l *Loop) Stats() Stats {
+	ch := make(chan Stats, 1)
+	if err := l.PostFunc(func() { ch <- l.stats }); err != nil {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.final
+	}
+	return <-ch
+}
+
+// stop asks the loop to exit after the tasks posted so far.
+func (l *Loop) stop() {
+	l.mu.Lock()
+	if l.stopped {
+		l.mu.Unlock()
+		return
+	}
+	l.tasks = append(l.tasks, TaskFunc(func() { l.quit = true }))
+	l.stopped = true
+	l.mu.Unlock()
+	if l.sleeping.Swap(false) {
+		l.be.wake()
+	}
+}
+
+func (l *Loop) run(wg *sync.WaitGroup) {
+	defer wg.Done()
+	l.be.lockThread()
+	for !l.quit {
+		l.runTasks()
+		l.runDone()
+		timeout := l.runTimers()
+		if timeout != 0 {
+			// Announce the sleep, then look again: a post that came before
+			// the announcement is seen here, one after it sees the flag.
+			l.sleeping.Store(true)
+			l.mu.Lock()
+			pending := len(l.tasks) > 0
+			l.mu.Unlock()
+			if pending || len(l.done) > 0 || l.quit {
+				timeout = 0
+			}
+		}
+		if err := l.be.wait(timeout); err != nil {
+			l.err = err
+			l.quit = true
+		}
+		l.sleeping.Store(false)
+	}
+	l.shutdown()
+}
+
+// runTasks runs the tasks posted so far; tasks they post run next round.
+func (l *Loop) runTasks() {
+	l.mu.Lock()
+	tasks := l.tasks
+	l.tasks, l.spare = l.spare[:0], nil
+	l.mu.Unlock()
+	for i, t := range tasks {
+		t.Run()
+		tasks[i] = nil
+		l.runDone()
+	}
+	l.mu.Lock()
+	if l.spare == nil {
+		l.spare = tasks[:0]
+	}
+	l.mu.Unlock()
+}
+
+// runTimers fires the timers that are due and returns how long the loop may
+// wait: -1 for no limit, else milliseconds, rounded up.
+func (l *Loop) runTimers() time.Duration {
+	if len(l.timers) == 0 {
+		return -1
+	}
+	now := time.Now()
+	for len(l.timers) > 0 {
+		t := l.timers[0]
+		if t.when.After(now) {
+			return max(t.when.Sub(now), time.Millisecond)
+		}
+		l.timers.remove(t)
+		t.fn()
+		l.runDone()
+	}
+	return -1
+}
+
+// shutdown closes every Handle and the backend, and records the final stats.
+func (l *Loop) shutdown() {
+	for _, h := range l.handles {
+		if h != nil {
+			h.Close()
+		}
+	}
+	l.runDone()
+	l.timers = nil
+	if err := l.be.close(); err != nil && l.err == nil {
+		l.err = err
+	}
+	l.mu.Lock()
+	l.stopped = true
+	l.final = l.stats
+	l.mu.Unlock()
+	// Tasks posted before stop but after the quit task ran are dropped; none
+	// can be posted later.
+}
+
+// Register starts watching fd, which the loop makes non-blocking, for the
+// operations asked of the returned Handle. Call it on the loop. The Handle
+// owns fd from now on: its Close closes it.
+func (l *Loop) Register(fd int, h Handler) (*Handle, error) {
+	if l.quit {
+		return nil, ErrPollerClosed
+	}
+	var slot uint32
+	if n := len(l.free); n > 0 {
+		slot = l.free[n-1]
+		l.free = l.free[:n-1]
+	} else {
+		slot = uint32(len(l.handles))
+		l.handles = append(l.handles, nil)
+		l.gens = append(l.gens, 0)
+	}
+	hd := &Handle{loop: l, fd: fd, slot: slot, gen: l.gens[slot], handler: h}
+	if err := l.be.add(hd); err != nil {
+		l.free = append(l.free, slot)
+		return nil, err
+	}
+	l.handles[slot] = hd
+	return hd, nil
+}
+
+// lookup returns the live Handle a backend token names, or nil for a token
+// of a Handle since closed: a late event must never reach a slot's new owner.
+func (l *Loop) lookup(tok uint64) *Handle {
+	slot, gen := uint32(tok), uint32(tok>>32)
+	if int(slot) >= len(l.handles) || l.gens[slot] != gen {
+		return nil
+	}
+	return l.handles[slot]
+}
+
+// release frees h's slot, bumping its generation.
+func (l *Loop) release(h *Handle) {
+	l.handles[h.slot] = nil
+	l.gens[h.slot]++
+	l.free = append(l.free, h.slot)
+}
+
+// A completion is a Handler call deferred until the current one returns, so
+// that a Handler that sends or closes is never re-entered.
+type completion struct {
+	h     *Handle
+	op    op
+	n     int
+	chunk Chunk
+	err   error
+}
+
+func (l *Loop) defer_(c completion) { l.done = append(l.done, c) }
+
+// runDone delivers deferred completions, including those they cause.
+func (l *Loop) runDone() {
+	for i := 0; i < len(l.done); i++ {
+		c := l.done[i]
+		l.done[i] = completion{}
+		c.h.deliver(c)
+	}
+	l.done = l.done[:0]
+}
