@@ -90,7 +90,9 @@ func New(opts Options) (*Poller, error) {
 func choose(b Backend) (Backend, error) {
 	switch b {
 	case Auto, Epoll:
-		// The io_uring backend is not written yet: Auto picks epoll.
+		// The io_uring backend is not written yet: Auto picks epoll, as it
+		// does under -tags noiouring (forceEpoll) once it is.
+		_ = forceEpoll
 		if !epollSupported {
 			return 0, ErrUnsupported
 		}
