@@ -90,9 +90,7 @@ func New(opts Options) (*Poller, error) {
 func choose(b Backend) (Backend, error) {
 	switch b {
 	case Auto, Epoll:
-		// The io_uring backend is not written yet: Auto picks epoll, as it
-		// does under -tags noiouring (forceEpoll) once it is.
-		_ = forceEpoll
+		// The io_uring backend is not written yet: Auto picks epoll.
 		if !epollSupported {
 			return 0, ErrUnsupported
 		}

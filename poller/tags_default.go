@@ -1,5 +1,0 @@
-//go:build !noiouring
-
-package poller
-
-const forceEpoll = false
