@@ -8,9 +8,9 @@ import (
 // backend is what a loop needs from epoll or io_uring. Every method runs on
 // the loop's goroutine but wake, which any goroutine calls.
 type backend interface {
-	// lockThread pins the loop's goroutine to its OS thread if the backend
-	// needs it (an io_uring ring is entered from one thread only).
-	lockThread()
+	// start runs first on the loop's goroutine: an io_uring ring is set up
+	// there, on the OS thread it pins, the only one that may enter it.
+	start() error
 	// add prepares a newly registered Handle.
 	add(h *Handle) error
 	// arm brings the kernel's view in line with the operations h wants.

@@ -16,8 +16,11 @@ import (
 const epollSupported = true
 
 func newBackend(l *Loop, b Backend) (backend, error) {
-	if b == Epoll {
+	switch b {
+	case Epoll:
 		return newEpoll(l)
+	case IOUring:
+		return newURing(l)
 	}
 	return nil, ErrUnsupported
 }
@@ -93,7 +96,7 @@ func token(ev *unix.EpollEvent) uint64 {
 
 // The epoll loop does not pin its thread: blocking in epoll_wait on any
 // thread is fine, and a locked thread costs a thread switch per wake-up.
-func (e *epoll) lockThread() {}
+func (e *epoll) start() error { return nil }
 
 func (e *epoll) add(h *Handle) error {
 	e.l.stats.Syscalls++

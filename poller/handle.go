@@ -58,9 +58,10 @@ type Handle struct {
 	bufs [][]byte // the part of the current send not yet written
 	sent int      // bytes of the current send written so far
 
-	armed   uint32        // the backend's current interest
+	armed   uint32        // epoll: the interest registered
 	backoff time.Duration // accept backoff after running out of descriptors
 	resume  *Timer        // resumes accepting after backoff
+	ring    ringState     // io_uring: requests in flight and the memory they read
 }
 
 // FD returns the descriptor. Use it for socket options, not for I/O: the

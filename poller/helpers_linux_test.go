@@ -2,6 +2,7 @@ package poller_test
 
 import (
 	"net"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -11,13 +12,20 @@ import (
 )
 
 // backends are the backends the conformance suite runs on.
-var backends = []poller.Backend{poller.Epoll}
+var backends = []poller.Backend{poller.Epoll, poller.IOUring}
 
 // forEachBackend runs f as a subtest on a one-loop Poller of each backend,
-// closing the Poller after it.
+// closing the Poller after it. io_uring is skipped only where Probe says the
+// kernel lacks it, and not even then under RINGWIRE_REQUIRE_IOURING=1.
 func forEachBackend(t *testing.T, f func(t *testing.T, p *poller.Poller)) {
 	for _, b := range backends {
 		t.Run(b.String(), func(t *testing.T) {
+			if c := poller.Probe(); b == poller.IOUring && !c.IOUring {
+				if os.Getenv("RINGWIRE_REQUIRE_IOURING") == "1" {
+					t.Fatalf("RINGWIRE_REQUIRE_IOURING=1 but %s", c)
+				}
+				t.Skip(c.String())
+			}
 			p, err := poller.New(poller.Options{Loops: 1, Backend: b})
 			if err != nil {
 				t.Fatal(err)

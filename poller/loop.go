@@ -106,9 +106,18 @@ func (l *Loop) stop() {
 	}
 }
 
-func (l *Loop) run(wg *sync.WaitGroup) {
+// run is the loop's goroutine. It reports the backend's start on started.
+func (l *Loop) run(wg *sync.WaitGroup, started chan<- error) {
 	defer wg.Done()
-	l.be.lockThread()
+	if err := l.be.start(); err != nil {
+		l.be.close()
+		l.mu.Lock()
+		l.stopped = true
+		l.mu.Unlock()
+		started <- err
+		return
+	}
+	started <- nil
 	for !l.quit {
 		l.runTasks()
 		l.runDone()

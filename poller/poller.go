@@ -51,6 +51,7 @@ type Stats struct {
 	Wakeups     uint64 // eventfd writes that woke this loop
 	BytesIn     uint64 // bytes received
 	BytesOut    uint64 // bytes sent
+	BufferWaits uint64 // receives that waited for a buffer to come back (io_uring)
 }
 
 // Poller owns a set of event loops.
@@ -79,9 +80,14 @@ func New(opts Options) (*Poller, error) {
 			p.Close()
 			return nil, fmt.Errorf("poller: starting loop %d on %s: %w", i, backend, err)
 		}
-		p.loops = append(p.loops, l)
+		started := make(chan error, 1)
 		p.wg.Add(1)
-		go l.run(&p.wg)
+		go l.run(&p.wg, started)
+		if err := <-started; err != nil {
+			p.Close()
+			return nil, fmt.Errorf("poller: starting loop %d on %s: %w", i, backend, err)
+		}
+		p.loops = append(p.loops, l)
 	}
 	return p, nil
 }
@@ -89,14 +95,21 @@ func New(opts Options) (*Poller, error) {
 // choose resolves Auto and checks that the backend asked for works here.
 func choose(b Backend) (Backend, error) {
 	switch b {
-	case Auto, Epoll:
-		// The io_uring backend is not written yet: Auto picks epoll.
+	case Auto:
+		if !forceEpoll && Probe().IOUring {
+			return IOUring, nil
+		}
+		return choose(Epoll)
+	case Epoll:
 		if !epollSupported {
 			return 0, ErrUnsupported
 		}
 		return Epoll, nil
 	case IOUring:
-		return 0, fmt.Errorf("%w: the io_uring backend is not implemented yet", ErrUnsupported)
+		if c := Probe(); !c.IOUring {
+			return 0, fmt.Errorf("%w: %s", ErrUnsupported, c.Reason)
+		}
+		return IOUring, nil
 	}
 	return 0, fmt.Errorf("poller: unknown backend %v", b)
 }

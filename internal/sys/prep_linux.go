@@ -124,7 +124,10 @@ func NewBufRing(r *Ring, group uint16, entries, size int) (*BufRing, error) {
 	if b.mem, err = unix.Mmap(-1, 0, entries*16, prot, flags); err != nil {
 		return nil, fmt.Errorf("mmap buffer ring: %w", err)
 	}
-	if b.bufs, err = unix.Mmap(-1, 0, entries*size, prot, flags); err != nil {
+	// The buffers are not populated: a page costs memory only once a
+	// receive has used it, so buffers handed out most-recent-first keep the
+	// resident set to the ones in use.
+	if b.bufs, err = unix.Mmap(-1, 0, entries*size, prot, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS); err != nil {
 		unix.Munmap(b.mem)
 		return nil, fmt.Errorf("mmap buffers: %w", err)
 	}
@@ -190,4 +193,9 @@ func (b *BufRing) Close(r *Ring) error {
 		err = errno
 	}
 	return errors.Join(err, unix.Munmap(b.bufs), unix.Munmap(b.mem))
+}
+
+// PrepCancel cancels the request submitted with user data ud.
+func PrepCancel(sqe *SQE, ud uint64) {
+	sqe.Opcode, sqe.Addr = OpAsyncCancel, ud
 }

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package poller
+
+type ringState struct{}

@@ -1,0 +1,5 @@
+//go:build !noiouring
+
+package poller
+
+const forceEpoll = false

@@ -1,0 +1,484 @@
+package poller
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/ringwire/ringwire/internal/sys"
+	"golang.org/x/sys/unix"
+)
+
+// ringState is a Handle's io_uring state: which continuing requests are
+// armed, and the memory in-flight requests read, kept here so that it stays
+// referenced until their completions.
+type ringState struct {
+	acceptArmed bool
+	recvArmed   bool
+	starved     bool // a receive ran out of buffers; re-armed when some return
+	inflight    int  // requests whose last completion has not come
+	msg         unix.Msghdr
+	iov         []unix.Iovec
+	sa          unix.RawSockaddrAny
+}
+
+// User data: the slot, 24 bits of its generation and the operation; never a
+// pointer.
+const (
+	udGenBits = 24
+	udGenMask = 1<<udGenBits - 1
+	udOpShift = 32 + udGenBits
+)
+
+const (
+	udAccept uint64 = iota
+	udRecv
+	udSend
+	udConnect
+	udCancel
+	udWake
+)
+
+func userData(h *Handle, op uint64) uint64 {
+	return uint64(h.slot) | uint64(h.gen&udGenMask)<<32 | op<<udOpShift
+}
+
+const (
+	ringEntries   = 256  // SQ size; the CQ is 4 times as large
+	ringBuffers   = 1024 // provided buffers per loop, chunkSize each
+	ringPublished = 64   // buffers the kernel may pick from at a time
+	bufferGroup   = 1
+)
+
+type uring struct {
+	l    *Loop
+	ring *sys.Ring
+	bufs *sys.BufRing
+
+	// Buffers: free is a LIFO stack of buffers the loop holds, so the most
+	// recently used are handed to the kernel first and stay in cache; the
+	// kernel may pick from published-consumed of them.
+	free      []uint16
+	published int
+	consumed  int
+	out       []uint16        // buffers lent to Handlers
+	returned  []atomic.Uint32 // by buffer: set by Chunk.Release, on any goroutine
+	starving  atomic.Bool     // a receive waits for buffers: a release wakes the loop
+	releaseFn func([]byte)
+
+	evfd    int
+	evbuf   [8]byte
+	evArmed bool
+
+	zombies  map[uint64]*Handle // closed Handles with requests still in flight
+	complete func(*sys.CQE)
+}
+
+func newURing(l *Loop) (*uring, error) {
+	if c := Probe(); !c.IOUring {
+		return nil, fmt.Errorf("%w: %s", ErrUnsupported, c.Reason)
+	}
+	u := &uring{l: l, zombies: map[uint64]*Handle{}}
+	u.complete = u.onCQE
+	u.releaseFn = u.releaseChunk
+	return u, nil
+}
+
+// start pins the loop to its thread and creates the ring there: with
+// SINGLE_ISSUER only the thread that set the ring up may submit to it.
+func (u *uring) start() error {
+	runtime.LockOSThread()
+	flags := uint32(sys.SetupSingleIssuer | sys.SetupDeferTaskrun | sys.SetupSubmitAll)
+	if !Probe().DeferTaskrun {
+		flags = sys.SetupCoopTaskrun | sys.SetupTaskrunFlag
+	}
+	var err error
+	if u.ring, err = sys.NewRing(ringEntries, 4*ringEntries, flags); err != nil {
+		return err
+	}
+	if u.bufs, err = sys.NewBufRing(u.ring, bufferGroup, ringBuffers, chunkSize); err != nil {
+		return err
+	}
+	u.returned = make([]atomic.Uint32, ringBuffers)
+	u.free = make([]uint16, 0, ringBuffers)
+	for i := ringBuffers - 1; i >= 0; i-- {
+		u.free = append(u.free, uint16(i))
+	}
+	u.refill()
+	u.evfd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	return err
+}
+
+// sqe returns a submission entry, submitting what is queued if the SQ is full.
+func (u *uring) sqe() *sys.SQE {
+	for {
+		if s := u.ring.SQE(); s != nil {
+			return s
+		}
+		u.enter(false, 0)
+	}
+}
+
+func (u *uring) enter(wait bool, timeout time.Duration) error {
+	pending := u.ring.Pending()
+	u.l.stats.Syscalls++
+	u.l.stats.Enters++
+	n, err := u.ring.Enter(wait, timeout)
+	u.l.stats.Submissions += uint64(min(uint32(n), pending))
+	return err
+}
+
+func (u *uring) add(h *Handle) error {
+	u.l.stats.Syscalls++
+	return unix.SetNonblock(h.fd, true)
+}
+
+// arm submits the continuing requests h now wants, and cancels those it no
+// longer wants, at once: a cancel must reach the kernel before the caller
+// goes on, or a paused receive could still deliver.
+func (u *uring) arm(h *Handle) error {
+	rs := &h.ring
+	wantAccept := h.accepting && h.resume == nil
+	switch {
+	case wantAccept && !rs.acceptArmed:
+		s := u.sqe()
+		sys.PrepAcceptMultishot(s, h.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		s.UserData = userData(h, udAccept)
+		rs.acceptArmed = true
+		rs.inflight++
+	case !wantAccept && rs.acceptArmed:
+		u.cancel(h, udAccept)
+	}
+	wantRecv := h.receiving && !h.paused
+	switch {
+	case wantRecv && !rs.recvArmed && !rs.starved:
+		s := u.sqe()
+		sys.PrepRecvMultishot(s, h.fd, bufferGroup)
+		s.UserData = userData(h, udRecv)
+		rs.recvArmed = true
+		rs.inflight++
+	case !wantRecv && rs.recvArmed:
+		u.cancel(h, udRecv)
+	}
+	return nil
+}
+
+func (u *uring) cancel(h *Handle, op uint64) {
+	s := u.sqe()
+	sys.PrepCancel(s, userData(h, op))
+	s.UserData = udCancel << udOpShift
+	u.enter(false, 0)
+}
+
+func (u *uring) send(h *Handle) (bool, error) {
+	rs := &h.ring
+	var total int
+	rs.iov, total = sys.Iovecs(rs.iov[:0], h.bufs)
+	if cap(rs.iov) == 0 {
+		rs.iov = make([]unix.Iovec, 0, 64)
+		rs.iov, total = sys.Iovecs(rs.iov, h.bufs)
+	}
+	if total == 0 {
+		return true, nil
+	}
+	rs.msg = unix.Msghdr{Iov: &rs.iov[0]}
+	rs.msg.SetIovlen(len(rs.iov))
+	s := u.sqe()
+	sys.PrepSendmsg(s, h.fd, &rs.msg, unix.MSG_NOSIGNAL|unix.MSG_WAITALL)
+	s.UserData = userData(h, udSend)
+	rs.inflight++
+	return false, nil
+}
+
+func (u *uring) connect(h *Handle, addr net.Addr) (bool, error) {
+	sa, err := sockaddr(addr)
+	if err != nil {
+		return false, err
+	}
+	n, err := sys.RawSockaddr(&h.ring.sa, sa)
+	if err != nil {
+		return false, err
+	}
+	s := u.sqe()
+	sys.PrepConnect(s, h.fd, &h.ring.sa, n)
+	s.UserData = userData(h, udConnect)
+	h.ring.inflight++
+	return false, nil
+}
+
+func (u *uring) shutdown(h *Handle, how int) error {
+	u.l.stats.Syscalls++
+	return unix.Shutdown(h.fd, how)
+}
+
+// detach cancels everything in flight on h and closes its descriptor. The
+// Handle is kept, with the memory its requests read, until their last
+// completions come, which are then dropped.
+func (u *uring) detach(h *Handle) error {
+	rs := &h.ring
+	if rs.inflight > 0 {
+		s := u.sqe()
+		sys.PrepCancelFD(s, h.fd)
+		s.UserData = udCancel << udOpShift
+		u.enter(false, 0)
+		u.zombies[userData(h, 0)] = h
+	}
+	rs.acceptArmed, rs.recvArmed, rs.starved = false, false, false
+	u.l.stats.Syscalls++
+	return unix.Close(h.fd)
+}
+
+func (u *uring) wait(timeout time.Duration) error {
+	u.reclaim()
+	if !u.evArmed {
+		s := u.sqe()
+		sys.PrepRead(s, u.evfd, u.evbuf[:])
+		s.UserData = udWake << udOpShift
+		u.evArmed = true
+	}
+	if err := u.enter(timeout != 0, timeout); err != nil {
+		return fmt.Errorf("poller: io_uring_enter: %w", err)
+	}
+	for {
+		u.ring.Completions(u.complete)
+		if !u.ring.Overflowed() {
+			return nil
+		}
+		// Completions the CQ had no room for wait in the kernel: a
+		// non-waiting enter with GETEVENTS flushes them.
+		if err := u.enter(false, 0); err != nil {
+			return fmt.Errorf("poller: io_uring_enter: %w", err)
+		}
+	}
+}
+
+func (u *uring) onCQE(c *sys.CQE) {
+	op := c.UserData >> udOpShift
+	more := c.Flags&sys.CQEFMore != 0
+	var bid uint16
+	hasBuf := c.Flags&sys.CQEFBuffer != 0
+	if hasBuf {
+		bid = uint16(c.Flags >> sys.CQEBufferShift)
+		u.consumed++
+	}
+	switch op {
+	case udWake:
+		u.evArmed = false
+		u.l.stats.Wakeups += uint64(u.evbuf[0]) | uint64(u.evbuf[1])<<8
+		return
+	case udCancel:
+		return
+	}
+	slot, gen := uint32(c.UserData), uint32(c.UserData>>32)&udGenMask
+	var h *Handle
+	if int(slot) < len(u.l.handles) && u.l.gens[slot]&udGenMask == gen {
+		h = u.l.handles[slot]
+	}
+	if h == nil {
+		u.late(c, op, more, hasBuf, bid)
+		return
+	}
+	rs := &h.ring
+	if !more {
+		rs.inflight--
+	}
+	switch op {
+	case udAccept:
+		u.onAccept(h, c.Res, more)
+	case udRecv:
+		u.onRecv(h, c.Res, more, hasBuf, bid)
+	case udSend:
+		u.onSend(h, c.Res)
+	case udConnect:
+		var err error
+		if c.Res < 0 {
+			err = unix.Errno(-c.Res)
+		}
+		h.finishConnect(err)
+	}
+	u.l.runDone()
+}
+
+// late handles a completion for a closed Handle: it is dropped, but a
+// buffer goes back and an accepted descriptor is closed.
+func (u *uring) late(c *sys.CQE, op uint64, more, hasBuf bool, bid uint16) {
+	if hasBuf {
+		u.free = append(u.free, bid)
+	}
+	if op == udAccept && c.Res >= 0 {
+		unix.Close(int(c.Res))
+	}
+	key := c.UserData &^ (0xff << udOpShift)
+	if h := u.zombies[key]; h != nil && !more {
+		if h.ring.inflight--; h.ring.inflight <= 0 {
+			delete(u.zombies, key)
+		}
+	}
+}
+
+func (u *uring) onAccept(h *Handle, res int32, more bool) {
+	if !more {
+		h.ring.acceptArmed = false
+	}
+	switch {
+	case res >= 0:
+		h.backoff = 0
+		h.deliver(completion{h: h, op: opAccept, n: int(res)})
+	case res == -int32(unix.ECANCELED):
+	case res == -int32(unix.EMFILE), res == -int32(unix.ENFILE), res == -int32(unix.ENOBUFS), res == -int32(unix.ENOMEM):
+		h.backoff = min(max(2*h.backoff, acceptBackoff0), acceptBackoffN)
+		h.resume = u.l.AfterFunc(h.backoff, func() {
+			h.resume = nil
+			if !h.closed {
+				u.arm(h)
+			}
+		})
+		if h.ring.acceptArmed {
+			u.cancel(h, udAccept)
+		}
+		h.deliver(completion{h: h, op: opAccept, n: -1, err: unix.Errno(-res)})
+	case res == -int32(unix.EINTR), res == -int32(unix.ECONNABORTED):
+	default:
+		h.accepting = false
+		h.deliver(completion{h: h, op: opAccept, n: -1, err: unix.Errno(-res)})
+	}
+	if !h.closed && !h.ring.acceptArmed {
+		u.arm(h)
+	}
+}
+
+func (u *uring) onRecv(h *Handle, res int32, more, hasBuf bool, bid uint16) {
+	rs := &h.ring
+	if !more {
+		rs.recvArmed = false
+	}
+	switch {
+	case res > 0 && hasBuf:
+		u.l.stats.BytesIn += uint64(res)
+		u.out = append(u.out, bid)
+		h.deliver(completion{h: h, op: opRecv, chunk: Chunk{Data: u.bufs.Buf(bid)[:res], release: u.releaseFn}})
+	case res == 0:
+		if hasBuf {
+			u.free = append(u.free, bid)
+		}
+		h.receiving = false
+		h.deliver(completion{h: h, op: opRecv, err: io.EOF})
+	case res == -int32(unix.ENOBUFS):
+		rs.starved = true
+		u.starving.Store(true)
+		u.l.stats.BufferWaits++
+	case res == -int32(unix.ECANCELED):
+	default:
+		if hasBuf {
+			u.free = append(u.free, bid)
+		}
+		h.receiving = false
+		h.deliver(completion{h: h, op: opRecv, err: unix.Errno(-res)})
+	}
+	if !h.closed && !rs.recvArmed {
+		u.arm(h)
+	}
+}
+
+func (u *uring) onSend(h *Handle, res int32) {
+	if !h.sending {
+		return
+	}
+	if res < 0 {
+		h.finishSend(unix.Errno(-res))
+		return
+	}
+	h.sent += int(res)
+	u.l.stats.BytesOut += uint64(res)
+	h.bufs = advance(h.bufs, int(res))
+	if len(h.bufs) == 0 {
+		h.finishSend(nil)
+		return
+	}
+	u.send(h) // more than one sendmsg holds, or a short send
+}
+
+// releaseChunk is Chunk.Release for a ring buffer, on any goroutine: one
+// atomic store, and a wake-up only when a receive starves for buffers.
+func (u *uring) releaseChunk(p []byte) {
+	bid, ok := u.bufs.ID(p)
+	if !ok {
+		return
+	}
+	u.returned[bid].Store(1)
+	if u.starving.Load() && u.l.sleeping.Swap(false) {
+		u.wake()
+	}
+}
+
+// reclaim takes back the buffers Handlers released, then tops up the ring
+// and re-arms receives that starved.
+func (u *uring) reclaim() {
+	kept := u.out[:0]
+	for _, bid := range u.out {
+		if u.returned[bid].Load() != 0 {
+			u.returned[bid].Store(0)
+			u.free = append(u.free, bid)
+		} else {
+			kept = append(kept, bid)
+		}
+	}
+	u.out = kept
+	u.refill()
+	if u.starving.Load() && len(u.free) > 0 {
+		u.starving.Store(false)
+		for _, h := range u.l.handles {
+			if h != nil && h.ring.starved {
+				h.ring.starved = false
+				u.arm(h)
+			}
+		}
+	}
+}
+
+// refill publishes buffers, most recently freed first, until the kernel may
+// pick from ringPublished of them.
+func (u *uring) refill() {
+	n := 0
+	for u.published-u.consumed < ringPublished && len(u.free) > 0 {
+		bid := u.free[len(u.free)-1]
+		u.free = u.free[:len(u.free)-1]
+		u.bufs.Push(bid)
+		u.published++
+		n++
+	}
+	if n > 0 {
+		u.bufs.Publish()
+	}
+}
+
+func (u *uring) wake() error {
+	_, err := unix.Write(u.evfd, wakeValue[:])
+	if err == unix.EAGAIN {
+		return nil
+	}
+	return err
+}
+
+// close releases the ring. Buffers still lent to Handlers keep their
+// memory mapped, so that a chunk released late reads no unmapped page.
+func (u *uring) close() error {
+	var errs []error
+	if u.bufs != nil {
+		u.reclaim()
+		if len(u.out) == 0 {
+			errs = append(errs, u.bufs.Close(u.ring))
+		}
+	}
+	if u.ring != nil {
+		errs = append(errs, u.ring.Close())
+	}
+	if u.evfd > 0 {
+		errs = append(errs, unix.Close(u.evfd))
+	}
+	return errors.Join(errs...)
+}
