@@ -201,12 +201,7 @@ func TestAcceptSurvivesDescriptorExhaustion(t *testing.T) {
 	const conns = 150 // more than the child's 64 descriptors
 	for _, b := range backends {
 		t.Run(b.String(), func(t *testing.T) {
-			if c := poller.Probe(); b == poller.IOUring && !c.IOUring {
-				if os.Getenv("RINGWIRE_REQUIRE_IOURING") == "1" {
-					t.Fatalf("RINGWIRE_REQUIRE_IOURING=1 but %s", c)
-				}
-				t.Skip(c.String())
-			}
+			requireBackend(t, b)
 			cmd := child(t, "fd-limited-server", fmt.Sprintf("RINGWIRE_CONNS=%d", conns), "RINGWIRE_BACKEND="+b.String())
 			stdout, _ := cmd.StdoutPipe()
 			if err := cmd.Start(); err != nil {

@@ -20,12 +20,7 @@ var backends = []poller.Backend{poller.Epoll, poller.IOUring}
 func forEachBackend(t *testing.T, f func(t *testing.T, p *poller.Poller)) {
 	for _, b := range backends {
 		t.Run(b.String(), func(t *testing.T) {
-			if c := poller.Probe(); b == poller.IOUring && !c.IOUring {
-				if os.Getenv("RINGWIRE_REQUIRE_IOURING") == "1" {
-					t.Fatalf("RINGWIRE_REQUIRE_IOURING=1 but %s", c)
-				}
-				t.Skip(c.String())
-			}
+			requireBackend(t, b)
 			p, err := poller.New(poller.Options{Loops: 1, Backend: b})
 			if err != nil {
 				t.Fatal(err)
@@ -37,6 +32,18 @@ func forEachBackend(t *testing.T, f func(t *testing.T, p *poller.Poller)) {
 			}()
 			f(t, p)
 		})
+	}
+}
+
+// requireBackend skips the test if b is io_uring and Probe says the kernel
+// lacks it, unless RINGWIRE_REQUIRE_IOURING=1, which makes that a failure.
+func requireBackend(t *testing.T, b poller.Backend) {
+	t.Helper()
+	if c := poller.Probe(); b == poller.IOUring && !c.IOUring {
+		if os.Getenv("RINGWIRE_REQUIRE_IOURING") == "1" {
+			t.Fatalf("RINGWIRE_REQUIRE_IOURING=1 but %s", c)
+		}
+		t.Skip(c.String())
 	}
 }
 

@@ -78,9 +78,10 @@ func (l *Loop) Post(t Task) error {
 // PostFunc runs f on the loop, as Post.
 func (l *Loop) PostFunc(f func()) error { return l.Post(TaskFunc(f)) }
 
-// Stats returns a copy of the loop's counters, taken on the loop. Any
-// goroutine may call it; it waits for the loop to run the copy, and after
-// Close returns the counters as the loop left them.
+// Stats returns a copy of the loop's counters, taken on the loop. Call it
+// from any goroutine but the loop's own, where it would wait for itself: use
+// LocalStats there. After Close it returns the counters as the loop left
+// them.
 func (l *Loop) Stats() Stats {
 	ch := make(chan Stats, 1)
 	if err := l.PostFunc(func() { ch <- l.stats }); err != nil {
@@ -89,6 +90,20 @@ func (l *Loop) Stats() Stats {
 		return l.final
 	}
 	return <-ch
+}
+
+// LocalStats returns the loop's counters. Call it on the loop: from a
+// Handler, a timer or a posted task.
+func (l *Loop) LocalStats() Stats { return l.stats }
+
+// wakeIfRunning wakes the loop unless it has stopped, when its wake-up
+// descriptor may be closed already. Any goroutine may call it.
+func (l *Loop) wakeIfRunning() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.stopped {
+		l.be.wake()
+	}
 }
 
 // stop asks the loop to exit after the tasks posted so far.
@@ -181,6 +196,9 @@ func (l *Loop) runTimers() time.Duration {
 
 // shutdown closes every Handle and the backend, and records the final stats.
 func (l *Loop) shutdown() {
+	l.mu.Lock()
+	l.stopped = true // no posts, no wake-ups: the eventfd is about to close
+	l.mu.Unlock()
 	for _, h := range l.handles {
 		if h != nil {
 			h.Close()
@@ -192,11 +210,8 @@ func (l *Loop) shutdown() {
 		l.err = err
 	}
 	l.mu.Lock()
-	l.stopped = true
 	l.final = l.stats
 	l.mu.Unlock()
-	// Tasks posted before stop but after the quit task ran are dropped; none
-	// can be posted later.
 }
 
 // Register starts watching fd, which the loop makes non-blocking, for the

@@ -21,9 +21,14 @@ type ringState struct {
 	recvArmed   bool
 	starved     bool // a receive ran out of buffers; re-armed when some return
 	inflight    int  // requests whose last completion has not come
-	msg         unix.Msghdr
-	iov         []unix.Iovec
-	sa          unix.RawSockaddrAny
+	// Completions that came after PauseRecv or StopAccept, for requests the
+	// kernel had already finished: kept, in order, until the operation is
+	// asked for again, or freed at Close.
+	parkedRecv   []completion
+	parkedAccept []int
+	msg          unix.Msghdr
+	iov          []unix.Iovec
+	sa           unix.RawSockaddrAny
 }
 
 // User data: the slot, 24 bits of its generation and the operation; never a
@@ -143,6 +148,22 @@ func (u *uring) add(h *Handle) error {
 func (u *uring) arm(h *Handle) error {
 	rs := &h.ring
 	wantAccept := h.accepting && h.resume == nil
+	if wantAccept && len(rs.parkedAccept) > 0 {
+		for _, fd := range rs.parkedAccept {
+			u.l.defer_(completion{h: h, op: opAccept, n: fd})
+		}
+		rs.parkedAccept = rs.parkedAccept[:0]
+	}
+	if h.receiving && !h.paused && len(rs.parkedRecv) > 0 {
+		for _, c := range rs.parkedRecv {
+			if c.err != nil {
+				h.receiving = false // the receive ended while paused
+			}
+			u.l.defer_(c)
+		}
+		clear(rs.parkedRecv)
+		rs.parkedRecv = rs.parkedRecv[:0]
+	}
 	switch {
 	case wantAccept && !rs.acceptArmed:
 		s := u.sqe()
@@ -220,6 +241,14 @@ func (u *uring) shutdown(h *Handle, how int) error {
 // completions come, which are then dropped.
 func (u *uring) detach(h *Handle) error {
 	rs := &h.ring
+	for _, c := range rs.parkedRecv {
+		c.chunk.Release()
+	}
+	rs.parkedRecv = nil
+	for _, fd := range rs.parkedAccept {
+		unix.Close(fd)
+	}
+	rs.parkedAccept = nil
 	if rs.inflight > 0 {
 		s := u.sqe()
 		sys.PrepCancelFD(s, h.fd)
@@ -325,6 +354,8 @@ func (u *uring) onAccept(h *Handle, res int32, more bool) {
 		h.ring.acceptArmed = false
 	}
 	switch {
+	case res >= 0 && !h.accepting:
+		h.ring.parkedAccept = append(h.ring.parkedAccept, int(res))
 	case res >= 0:
 		h.backoff = 0
 		h.deliver(completion{h: h, op: opAccept, n: int(res)})
@@ -356,17 +387,17 @@ func (u *uring) onRecv(h *Handle, res int32, more, hasBuf bool, bid uint16) {
 	if !more {
 		rs.recvArmed = false
 	}
+	var c completion
 	switch {
 	case res > 0 && hasBuf:
 		u.l.stats.BytesIn += uint64(res)
 		u.out = append(u.out, bid)
-		h.deliver(completion{h: h, op: opRecv, chunk: Chunk{Data: u.bufs.Buf(bid)[:res], release: u.releaseFn}})
+		c = completion{h: h, op: opRecv, chunk: Chunk{Data: u.bufs.Buf(bid)[:res], release: u.releaseFn}}
 	case res == 0:
 		if hasBuf {
 			u.free = append(u.free, bid)
 		}
-		h.receiving = false
-		h.deliver(completion{h: h, op: opRecv, err: io.EOF})
+		c = completion{h: h, op: opRecv, err: io.EOF}
 	case res == -int32(unix.ENOBUFS):
 		rs.starved = true
 		u.starving.Store(true)
@@ -376,8 +407,18 @@ func (u *uring) onRecv(h *Handle, res int32, more, hasBuf bool, bid uint16) {
 		if hasBuf {
 			u.free = append(u.free, bid)
 		}
-		h.receiving = false
-		h.deliver(completion{h: h, op: opRecv, err: unix.Errno(-res)})
+		c = completion{h: h, op: opRecv, err: unix.Errno(-res)}
+	}
+	switch {
+	case c.h == nil:
+	case h.paused || len(rs.parkedRecv) > 0:
+		// The kernel finished this receive before the pause reached it.
+		rs.parkedRecv = append(rs.parkedRecv, c)
+	default:
+		if c.err != nil {
+			h.receiving = false
+		}
+		h.deliver(c)
 	}
 	if !h.closed && !rs.recvArmed {
 		u.arm(h)
@@ -411,7 +452,7 @@ func (u *uring) releaseChunk(p []byte) {
 	}
 	u.returned[bid].Store(1)
 	if u.starving.Load() && u.l.sleeping.Swap(false) {
-		u.wake()
+		u.l.wakeIfRunning()
 	}
 }
 
@@ -429,7 +470,7 @@ func (u *uring) reclaim() {
 	}
 	u.out = kept
 	u.refill()
-	if u.starving.Load() && len(u.free) > 0 {
+	if u.starving.Load() && u.published > u.consumed {
 		u.starving.Store(false)
 		for _, h := range u.l.handles {
 			if h != nil && h.ring.starved {
@@ -468,6 +509,15 @@ func (u *uring) wake() error {
 // memory mapped, so that a chunk released late reads no unmapped page.
 func (u *uring) close() error {
 	var errs []error
+	// The cancels of the Handles just closed are in flight; their last
+	// completions close the descriptors accepted meanwhile. Wait for them,
+	// a bounded time: a cancel completes at once.
+	for i := 0; i < 100 && len(u.zombies) > 0 && u.ring != nil; i++ {
+		if err := u.enter(true, 10*time.Millisecond); err != nil {
+			break
+		}
+		u.ring.Completions(u.complete)
+	}
 	if u.bufs != nil {
 		u.reclaim()
 		if len(u.out) == 0 {
