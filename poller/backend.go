@@ -20,8 +20,11 @@ type backend interface {
 	// connect starts a connect; done if it finished at once.
 	connect(h *Handle, addr net.Addr) (done bool, err error)
 	shutdown(h *Handle, how int) error
-	// detach stops watching h and closes its descriptor.
-	detach(h *Handle) error
+	// detach stops watching h and closes its descriptor. held reports that
+	// the kernel may still read the memory of h's send (a zero-copy send
+	// waiting for its notification): the backend then completes the send
+	// and delivers OnClose itself, once the memory is free.
+	detach(h *Handle) (held bool, err error)
 	// wait blocks for events for at most timeout (-1: no limit; 0: poll)
 	// and handles them.
 	wait(timeout time.Duration) error

@@ -130,6 +130,9 @@ func childFDLimitedServer(t *testing.T) {
 	}
 	defer p.Close()
 	lfd, addr := listen(t)
+	// The runtime sets up its own epoll at the first timer; at the limit it
+	// could not, and would die. A first sleep makes it do so now.
+	time.Sleep(time.Millisecond)
 	rl := unix.Rlimit{Cur: 64, Max: 64}
 	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
 		t.Fatal(err)

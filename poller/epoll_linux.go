@@ -209,7 +209,7 @@ func (e *epoll) shutdown(h *Handle, how int) error {
 	return unix.Shutdown(h.fd, how)
 }
 
-func (e *epoll) detach(h *Handle) error {
+func (e *epoll) detach(h *Handle) (bool, error) {
 	var err error
 	if h.armed != 0 {
 		e.l.stats.Syscalls++
@@ -217,7 +217,7 @@ func (e *epoll) detach(h *Handle) error {
 		h.armed = 0
 	}
 	e.l.stats.Syscalls++
-	return errors.Join(err, unix.Close(h.fd))
+	return false, errors.Join(err, unix.Close(h.fd))
 }
 
 func (e *epoll) wait(timeout time.Duration) error {

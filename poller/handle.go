@@ -192,12 +192,12 @@ func (h *Handle) Close() error {
 		return ErrClosed
 	}
 	h.closed = true
-	err := h.loop.be.detach(h)
+	held, err := h.loop.be.detach(h)
 	if h.resume != nil {
 		h.resume.Stop()
 		h.resume = nil
 	}
-	if h.sending {
+	if h.sending && !held {
 		h.finishSend(ErrClosed)
 	}
 	if h.connecting {
@@ -211,7 +211,9 @@ func (h *Handle) Close() error {
 		h.accepting = false
 		h.loop.defer_(completion{h: h, op: opAccept, n: -1, err: ErrClosed})
 	}
-	h.loop.defer_(completion{h: h, op: opClose})
+	if !held {
+		h.loop.defer_(completion{h: h, op: opClose})
+	}
 	h.loop.release(h)
 	return err
 }

@@ -14,14 +14,25 @@ import (
 // backends are the backends the conformance suite runs on.
 var backends = []poller.Backend{poller.Epoll, poller.IOUring}
 
-// forEachBackend runs f as a subtest on a one-loop Poller of each backend,
+// configs are the Poller set-ups the conformance suite runs on: each
+// backend, and io_uring with every send zero-copy.
+var configs = []struct {
+	name string
+	opts poller.Options
+}{
+	{"epoll", poller.Options{Loops: 1, Backend: poller.Epoll}},
+	{"io_uring", poller.Options{Loops: 1, Backend: poller.IOUring}},
+	{"io_uring-zc", poller.Options{Loops: 1, Backend: poller.IOUring, SendZCThreshold: 1}},
+}
+
+// forEachBackend runs f as a subtest on a one-loop Poller of each config,
 // closing the Poller after it. io_uring is skipped only where Probe says the
 // kernel lacks it, and not even then under RINGWIRE_REQUIRE_IOURING=1.
 func forEachBackend(t *testing.T, f func(t *testing.T, p *poller.Poller)) {
-	for _, b := range backends {
-		t.Run(b.String(), func(t *testing.T) {
-			requireBackend(t, b)
-			p, err := poller.New(poller.Options{Loops: 1, Backend: b})
+	for _, c := range configs {
+		t.Run(c.name, func(t *testing.T) {
+			requireBackend(t, c.opts.Backend)
+			p, err := poller.New(c.opts)
 			if err != nil {
 				t.Fatal(err)
 			}

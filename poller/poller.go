@@ -38,6 +38,13 @@ type Options struct {
 	Loops int
 	// Backend selects the implementation; Auto by default.
 	Backend Backend
+	// SendZCThreshold, when positive, makes the io_uring backend send
+	// sends of at least this many bytes with zero-copy sendmsg: the
+	// kernel transmits from the caller's memory, and OnSend comes only once
+	// the kernel has let go of it. It pays for large payloads to a network
+	// device; on loopback the kernel copies anyway (see BENCHMARKS.md).
+	// Ignored by epoll.
+	SendZCThreshold int
 }
 
 // Stats are one loop's counters since it started. The loop keeps them as
@@ -58,6 +65,7 @@ type Stats struct {
 type Poller struct {
 	loops   []*Loop
 	backend Backend
+	opts    Options
 	next    atomic.Uint32
 	wg      sync.WaitGroup
 	closing sync.Once
@@ -73,7 +81,7 @@ func New(opts Options) (*Poller, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Poller{backend: backend}
+	p := &Poller{backend: backend, opts: opts}
 	for i := range n {
 		l, err := newLoop(p, i, backend)
 		if err != nil {

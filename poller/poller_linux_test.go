@@ -118,6 +118,8 @@ func TestPartialWrites(t *testing.T) {
 		sfd := fds[1]
 		defer unix.Close(sfd)
 		unix.SetsockoptInt(fds[0], unix.SOL_SOCKET, unix.SO_SNDBUF, 16<<10)
+		tv := unix.Timeval{Sec: 10} // a send that never comes fails the test, not hangs it
+		unix.SetsockoptTimeval(sfd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
 		l := p.Loops()[0]
 		ev := newEvents()
 		var h *poller.Handle

@@ -25,7 +25,7 @@ type Capabilities struct {
 	MultishotAccept bool // 5.19
 	MultishotRecv   bool // 6.0
 	BufferRing      bool // provided buffer rings (5.19)
-	SendZC          bool // zero-copy send (6.0)
+	SendZC          bool // zero-copy sendmsg (6.1)
 
 	Ops []string // the opcodes the kernel reports, of those the backend may use
 }

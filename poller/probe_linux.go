@@ -3,6 +3,7 @@ package poller
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -15,12 +16,15 @@ var probedOps = []struct {
 	name string
 	op   int
 }{
-	{"accept", sys.OpAccept}, {"recv", sys.OpRecv}, {"send", sys.OpSend}, {"send_zc", sys.OpSendZC},
+	{"accept", sys.OpAccept}, {"recv", sys.OpRecv}, {"send", sys.OpSend}, {"sendmsg_zc", sys.OpSendmsgZC},
 	{"connect", sys.OpConnect}, {"close", sys.OpClose}, {"shutdown", sys.OpShutdown},
 	{"async_cancel", sys.OpAsyncCancel}, {"timeout", sys.OpTimeout}, {"read", sys.OpRead},
 }
 
 func probe() Capabilities {
+	// A SINGLE_ISSUER ring answers only the thread that set it up: stay on it.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	var c Capabilities
 	var uts unix.Utsname
 	if err := unix.Uname(&uts); err == nil {
@@ -79,7 +83,7 @@ func probe() Capabilities {
 	c.MultishotAccept = supported(sys.OpAccept) && atLeast(version, 5, 19)
 	c.BufferRing = atLeast(version, 5, 19)
 	c.MultishotRecv = supported(sys.OpRecv) && atLeast(version, 6, 0)
-	c.SendZC = supported(sys.OpSendZC)
+	c.SendZC = supported(sys.OpSendmsgZC)
 
 	switch {
 	case !c.DeferTaskrun && !c.CoopTaskrun:

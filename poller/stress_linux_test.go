@@ -151,10 +151,11 @@ func TestExactlyOnceStress(t *testing.T) {
 							return
 						default:
 						}
-						c, err := net.DialTCP("tcp", nil, addr)
+						nc, err := net.DialTimeout("tcp", addr.String(), time.Second)
 						if err != nil {
 							continue
 						}
+						c := nc.(*net.TCPConn)
 						c.SetDeadline(time.Now().Add(50 * time.Millisecond))
 						for range r.Intn(10) {
 							c.Write(make([]byte, r.Intn(200000)+1))

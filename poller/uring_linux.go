@@ -26,9 +26,16 @@ type ringState struct {
 	// asked for again, or freed at Close.
 	parkedRecv   []completion
 	parkedAccept []int
-	msg          unix.Msghdr
-	iov          []unix.Iovec
-	sa           unix.RawSockaddrAny
+	// A zero-copy send completes twice: its result, then a notification
+	// once the kernel no longer reads the memory. zcNotifs counts those
+	// still due; zcResult holds the send's outcome until they have come.
+	zcNotifs int
+	zcDone   bool
+	zcErr    error
+	noZC     bool // the socket refused zero-copy (a Unix socket): copy
+	msg      unix.Msghdr
+	iov      []unix.Iovec
+	sa       unix.RawSockaddrAny
 }
 
 // User data: the slot, 24 bits of its generation and the operation; never a
@@ -43,6 +50,7 @@ const (
 	udAccept uint64 = iota
 	udRecv
 	udSend
+	udSendZC
 	udConnect
 	udCancel
 	udWake
@@ -211,6 +219,10 @@ func (u *uring) send(h *Handle) (bool, error) {
 	s := u.sqe()
 	sys.PrepSendmsg(s, h.fd, &rs.msg, unix.MSG_NOSIGNAL|unix.MSG_WAITALL)
 	s.UserData = userData(h, udSend)
+	if zc := u.l.poller.opts.SendZCThreshold; zc > 0 && h.sent+total >= zc && !rs.noZC && Probe().SendZC {
+		s.Opcode = sys.OpSendmsgZC
+		s.UserData = userData(h, udSendZC)
+	}
 	rs.inflight++
 	return false, nil
 }
@@ -239,7 +251,7 @@ func (u *uring) shutdown(h *Handle, how int) error {
 // detach cancels everything in flight on h and closes its descriptor. The
 // Handle is kept, with the memory its requests read, until their last
 // completions come, which are then dropped.
-func (u *uring) detach(h *Handle) error {
+func (u *uring) detach(h *Handle) (bool, error) {
 	rs := &h.ring
 	for _, c := range rs.parkedRecv {
 		c.chunk.Release()
@@ -258,7 +270,11 @@ func (u *uring) detach(h *Handle) error {
 	}
 	rs.acceptArmed, rs.recvArmed, rs.starved = false, false, false
 	u.l.stats.Syscalls++
-	return unix.Close(h.fd)
+	held := h.sending && rs.zcNotifs > 0
+	if held {
+		rs.zcDone, rs.zcErr = true, ErrClosed
+	}
+	return held, unix.Close(h.fd)
 }
 
 func (u *uring) wait(timeout time.Duration) error {
@@ -322,6 +338,8 @@ func (u *uring) onCQE(c *sys.CQE) {
 		u.onRecv(h, c.Res, more, hasBuf, bid)
 	case udSend:
 		u.onSend(h, c.Res)
+	case udSendZC:
+		u.onSendZC(h, c, more)
 	case udConnect:
 		var err error
 		if c.Res < 0 {
@@ -342,10 +360,18 @@ func (u *uring) late(c *sys.CQE, op uint64, more, hasBuf bool, bid uint16) {
 		unix.Close(int(c.Res))
 	}
 	key := c.UserData &^ (0xff << udOpShift)
-	if h := u.zombies[key]; h != nil && !more {
-		if h.ring.inflight--; h.ring.inflight <= 0 {
-			delete(u.zombies, key)
-		}
+	h := u.zombies[key]
+	if h == nil {
+		return
+	}
+	if !more {
+		h.ring.inflight--
+	}
+	if op == udSendZC {
+		u.onSendZC(h, c, more)
+	}
+	if h.ring.inflight <= 0 {
+		delete(u.zombies, key)
 	}
 }
 
@@ -441,6 +467,51 @@ func (u *uring) onSend(h *Handle, res int32) {
 		return
 	}
 	u.send(h) // more than one sendmsg holds, or a short send
+}
+
+// onSendZC handles both completions of a zero-copy send: the result, like
+// onSend's but holding back the completion while notifications are due,
+// and the notification, which ends the request.
+func (u *uring) onSendZC(h *Handle, c *sys.CQE, more bool) {
+	rs := &h.ring
+	if c.Flags&sys.CQEFNotif != 0 {
+		if rs.zcNotifs--; rs.zcNotifs == 0 && rs.zcDone {
+			rs.zcDone = false
+			h.finishSend(rs.zcErr)
+			if h.closed {
+				u.l.defer_(completion{h: h, op: opClose}) // held back by detach
+			}
+		}
+		return
+	}
+	if more {
+		rs.zcNotifs++ // the notification ends the request
+	}
+	if !h.sending || h.closed {
+		return
+	}
+	var err error
+	switch {
+	case c.Res == -int32(unix.EOPNOTSUPP) && !rs.noZC:
+		rs.noZC = true // send the same bytes again, copying
+		u.send(h)
+		return
+	case c.Res < 0:
+		err = unix.Errno(-c.Res)
+	default:
+		h.sent += int(c.Res)
+		u.l.stats.BytesOut += uint64(c.Res)
+		h.bufs = advance(h.bufs, int(c.Res))
+		if len(h.bufs) > 0 {
+			u.send(h)
+			return
+		}
+	}
+	if rs.zcNotifs > 0 {
+		rs.zcDone, rs.zcErr = true, err
+		return
+	}
+	h.finishSend(err)
 }
 
 // releaseChunk is Chunk.Release for a ring buffer, on any goroutine: one

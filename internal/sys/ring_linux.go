@@ -152,14 +152,18 @@ func (r *Ring) mapRings() error {
 	return nil
 }
 
+// rsrcUpdate is struct io_uring_rsrc_update.
+type rsrcUpdate struct {
+	offset uint32
+	resv   uint32
+	data   uint64
+}
+
+const unregisterRingFDs = 21
+
 // registerRingFD registers the ring's own descriptor, which saves a file
 // table lookup on every enter; a kernel without it keeps the plain fd.
 func (r *Ring) registerRingFD() {
-	type rsrcUpdate struct {
-		offset uint32
-		resv   uint32
-		data   uint64
-	}
 	up := rsrcUpdate{offset: ^uint32(0), data: uint64(r.fd)}
 	n, _, errno := unix.Syscall6(unix.SYS_IO_URING_REGISTER, uintptr(r.fd), RegisterRingFDs,
 		uintptr(unsafe.Pointer(&up)), 1, 0, 0)
@@ -238,9 +242,17 @@ func (r *Ring) Overflowed() bool {
 	return atomic.LoadUint32(r.sqFlags)&sqCQOverflow != 0
 }
 
-// Close unmaps the rings and closes the descriptor.
+// Close unmaps the rings and closes the descriptor. Call it on the thread
+// that made the ring: a registered ring descriptor is that thread's, and
+// would keep the ring, and every request in it, alive after the close.
 func (r *Ring) Close() error {
 	var errs []error
+	if r.enterFlags&enterRegisteredRing != 0 {
+		up := rsrcUpdate{offset: uint32(r.enterFD)}
+		unix.Syscall6(unix.SYS_IO_URING_REGISTER, uintptr(r.fd), unregisterRingFDs,
+			uintptr(unsafe.Pointer(&up)), 1, 0, 0)
+		r.enterFD, r.enterFlags = r.fd, 0
+	}
 	unmap := func(m []byte) {
 		if m != nil {
 			errs = append(errs, unix.Munmap(m))

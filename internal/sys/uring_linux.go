@@ -45,6 +45,7 @@ const (
 	OpProvideBuffers = 31
 	OpShutdown       = 34
 	OpSendZC         = 47
+	OpSendmsgZC      = 48
 	OpLast           = 64 // ops probed: enough for every opcode above
 )
 
