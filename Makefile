@@ -28,6 +28,7 @@ fmt-check:
 vet:
 	@for m in $(MODULES); do (cd $$m && $(GO) vet ./...) || exit 1; done
 	$(GO) vet -tags ringwire_debug ./buffer/...
+	cd bench && $(GO) vet -tags iouringgo ./echo/...
 
 $(STATICCHECK):
 	@mkdir -p $(BIN)
@@ -37,6 +38,7 @@ $(STATICCHECK):
 staticcheck: $(STATICCHECK)
 	@for m in $(MODULES); do (cd $$m && $(STATICCHECK) ./...) || exit 1; done
 	$(STATICCHECK) -tags ringwire_debug ./buffer/...
+	cd bench && $(STATICCHECK) -tags iouringgo ./echo/...
 
 importcheck:
 	$(GO) run ./internal/tools/importcheck

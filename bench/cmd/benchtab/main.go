@@ -58,8 +58,12 @@ func main() {
 		cpu       = flag.Int("cpu", runtime.NumCPU()-1, "CPU to pin the benchmark to")
 		out       = flag.String("o", "../BENCHMARKS.md", "file to write the tables into (\"\" for standard output only)")
 		instr     = flag.Bool("instr", true, "count instructions per op with callgrind, where valgrind is installed")
-		only      = flag.String("suite", "", "run only the suite with this key")
+		only      = flag.String("suite", "", "run only the suite with this key (buffer, poller)")
+		echoCfg   echoConfig
 	)
+	flag.IntVar(&echoCfg.rounds, "echo-rounds", 3, "poller suite: rounds of every case and server")
+	flag.DurationVar(&echoCfg.warmup, "echo-warmup", 200*time.Millisecond, "poller suite: warm-up per run")
+	flag.DurationVar(&echoCfg.duration, "echo-duration", 500*time.Millisecond, "poller suite: measured time per run")
 	flag.Parse()
 	tmp, err := os.MkdirTemp("", "benchtab")
 	if err != nil {
@@ -99,6 +103,18 @@ func main() {
 		fmt.Print(table)
 		if *out != "" {
 			if err := splice(*out, s.key, table); err != nil {
+				fatal(err)
+			}
+		}
+	}
+	if *only == "" || *only == "poller" {
+		table, err := runEcho(echoCfg)
+		if err != nil {
+			fatal(err)
+		}
+		fmt.Print(table)
+		if *out != "" {
+			if err := splice(*out, "poller", table); err != nil {
 				fatal(err)
 			}
 		}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ringwire/ringwire/bench/echo"
 )
 
 const sample = `goos: linux
@@ -83,5 +85,16 @@ func TestSplice(t *testing.T) {
 		"<!-- benchtab:conn -->\nconn table\n<!-- /benchtab:conn -->\n"
 	if string(got) != want {
 		t.Fatalf("file:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestMedianOfSkipsEmptyRuns(t *testing.T) {
+	rs := []echo.Result{{Msgs: 0}, {Msgs: 10, CPUus: 2}, {Msgs: 10, CPUus: 4}}
+	m, ok := medianOf(rs)
+	if !ok || m.cpu != 3 {
+		t.Fatalf("median %+v, %v; want cpu 3 from the two runs with replies", m, ok)
+	}
+	if _, ok := medianOf([]echo.Result{{Msgs: 0}}); ok {
+		t.Fatal("a median from runs without replies")
 	}
 }

@@ -1,0 +1,270 @@
+//go:build iouringgo
+
+// Command iouring-go is the framed-echo server on
+// github.com/iceber/iouring-go: one ring, one goroutine that takes every
+// completion from one channel, a receive buffer per connection, and one send
+// in flight per connection, replies queued behind it.
+//
+// The library's root package reaches syscall internals with go:linkname, so
+// it links on Go 1.23 and later only with -ldflags=-checklinkname=0. The
+// iouringgo build tag keeps it out of `go build ./...`; build it with
+//
+//	go build -tags iouringgo -ldflags=-checklinkname=0 ./echo/servers/iouring-go
+package main
+
+import (
+	"errors"
+	"net"
+	"os"
+	"strconv"
+	"syscall"
+
+	"github.com/iceber/iouring-go"
+	"github.com/ringwire/ringwire/bench/echo/internal/report"
+)
+
+const recvSize = 32 << 10 // a 16 KiB frame and its header in one receive
+
+type conn struct {
+	fd      int
+	rbuf    []byte
+	have    int    // unparsed bytes at the front of rbuf
+	out     []byte // reply in flight
+	sent    int    // bytes of out already sent
+	next    []byte // replies queued behind it
+	sending bool
+	closed  bool
+}
+
+type server struct {
+	ring    *iouring.IOURing
+	results chan iouring.Result
+	lfd     int
+	free    [][]byte // reply buffers, LIFO
+	conns   map[*conn]struct{}
+}
+
+func main() {
+	addr := report.Addr()
+	lfd, err := listen(addr)
+	if err != nil {
+		report.Fatal("listen", err)
+	}
+	ring, err := iouring.New(1024)
+	if err != nil {
+		report.Fatal("iouring.New", err)
+	}
+	s := &server{
+		ring:    ring,
+		results: make(chan iouring.Result, 4096),
+		lfd:     lfd,
+		conns:   map[*conn]struct{}{},
+	}
+	if err := s.accept(); err != nil {
+		report.Fatal("accept", err)
+	}
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case r := <-s.results:
+				s.complete(r)
+			case <-quit:
+				return
+			}
+		}
+	}()
+	report.Run("iouring-go", nil, func() {
+		close(quit)
+		<-done
+		ring.Close()
+		syscall.Close(lfd)
+		for c := range s.conns {
+			syscall.Close(c.fd)
+		}
+	})
+}
+
+// listen opens a listening socket on a 127.0.0.1 address.
+func listen(addr string) (int, error) {
+	host, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		return -1, err
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return -1, err
+	}
+	ip := net.ParseIP(host).To4()
+	if ip == nil {
+		return -1, errors.New("not an IPv4 address: " + addr)
+	}
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, os.NewSyscallError("socket", err)
+	}
+	syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
+	sa := &syscall.SockaddrInet4{Port: port}
+	copy(sa.Addr[:], ip)
+	if err := syscall.Bind(fd, sa); err != nil {
+		syscall.Close(fd)
+		return -1, os.NewSyscallError("bind", err)
+	}
+	if err := syscall.Listen(fd, 4096); err != nil {
+		syscall.Close(fd)
+		return -1, os.NewSyscallError("listen", err)
+	}
+	return fd, nil
+}
+
+func (s *server) accept() error {
+	_, err := s.ring.SubmitRequest(iouring.Accept(s.lfd), s.results)
+	return err
+}
+
+func (s *server) recv(c *conn) {
+	if _, err := s.ring.SubmitRequest(iouring.Recv(c.fd, c.rbuf[c.have:], 0).WithInfo(c), s.results); err != nil {
+		s.close(c)
+	}
+}
+
+// complete handles one completion.
+func (s *server) complete(r iouring.Result) {
+	switch r.Opcode() {
+	case iouring.OpAccept:
+		fd, err := r.ReturnInt()
+		if rerr := s.accept(); rerr != nil {
+			os.Stderr.WriteString("accept: " + rerr.Error() + "\n")
+		}
+		if err != nil {
+			return
+		}
+		syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
+		c := &conn{fd: fd, rbuf: make([]byte, recvSize)}
+		s.conns[c] = struct{}{}
+		s.recv(c)
+	case iouring.OpRecv:
+		c := r.GetRequestInfo().(*conn)
+		n, err := res(r)
+		if c.closed {
+			return
+		}
+		if err != nil || n <= 0 {
+			s.close(c)
+			return
+		}
+		c.have += n
+		if !s.parse(c) {
+			s.close(c)
+			return
+		}
+		s.flush(c)
+		s.recv(c)
+	case iouring.OpSend:
+		c := r.GetRequestInfo().(*conn)
+		n, err := res(r)
+		if c.closed {
+			return
+		}
+		if err != nil {
+			s.close(c)
+			return
+		}
+		if c.sent += n; c.sent < len(c.out) { // a short send: send the rest
+			s.send(c)
+			return
+		}
+		c.sending = false
+		s.putBuf(c.out)
+		c.out = nil
+		s.flush(c)
+	}
+}
+
+// res is a receive's or a send's result: the library resolves no value for
+// them, only the completion's raw res.
+func res(r iouring.Result) (int, error) {
+	req, ok := r.(iouring.Request)
+	if !ok {
+		return -1, errors.New("iouring-go: a result that is not a request")
+	}
+	n, err := req.GetRes()
+	if err != nil {
+		return -1, err
+	}
+	if n < 0 {
+		return -1, syscall.Errno(-n)
+	}
+	return n, nil
+}
+
+// parse copies the complete frames at the front of c.rbuf into c.next and
+// moves the rest to the front, growing rbuf for a frame longer than it.
+func (s *server) parse(c *conn) bool {
+	p := c.rbuf[:c.have]
+	for len(p) >= report.HeaderLen {
+		n, ok := report.FrameLen(p)
+		if !ok {
+			return false
+		}
+		if len(p) < n {
+			if n > len(c.rbuf) {
+				grown := make([]byte, n)
+				copy(grown, p)
+				c.rbuf, p = grown, grown[:len(p)]
+			}
+			break
+		}
+		if c.next == nil {
+			c.next = s.getBuf()
+		}
+		c.next = append(c.next, p[:n]...)
+		p = p[n:]
+	}
+	c.have = copy(c.rbuf, p)
+	return true
+}
+
+func (s *server) flush(c *conn) {
+	if c.sending || len(c.next) == 0 {
+		return
+	}
+	c.out, c.next = c.next, nil
+	c.sent = 0
+	c.sending = true
+	s.send(c)
+}
+
+func (s *server) send(c *conn) {
+	if _, err := s.ring.SubmitRequest(iouring.Send(c.fd, c.out[c.sent:], 0).WithInfo(c), s.results); err != nil {
+		s.close(c)
+	}
+}
+
+// close closes the descriptor; completions still in flight find c closed.
+// Their buffers stay referenced by the library's requests until then.
+func (s *server) close(c *conn) {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	syscall.Close(c.fd)
+	delete(s.conns, c)
+}
+
+func (s *server) getBuf() []byte {
+	if n := len(s.free); n > 0 {
+		b := s.free[n-1]
+		s.free[n-1] = nil
+		s.free = s.free[:n-1]
+		return b[:0]
+	}
+	return make([]byte, 0, 4096)
+}
+
+func (s *server) putBuf(b []byte) {
+	if b != nil {
+		s.free = append(s.free, b[:0])
+	}
+}

@@ -1,0 +1,10 @@
+// Command ringwire-epoll is the framed-echo server on ringwire's poller with
+// the epoll backend and one loop (package rwecho).
+package main
+
+import (
+	"github.com/ringwire/ringwire/bench/echo/internal/rwecho"
+	"github.com/ringwire/ringwire/poller"
+)
+
+func main() { rwecho.Main("ringwire-epoll", poller.Epoll) }
