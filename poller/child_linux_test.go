@@ -156,6 +156,7 @@ func childFDLimitedServer(t *testing.T) {
 // acceptCounter registers each accepted connection to close it when the
 // peer does, and counts accepts and descriptor exhaustion.
 type acceptCounter struct {
+	nop
 	l                   *poller.Loop
 	accepted, exhausted *atomic.Int64
 	want                int64
@@ -179,23 +180,15 @@ func (a *acceptCounter) OnAccept(h *poller.Handle, fd int, err error) {
 		close(a.done)
 	}
 }
-func (a *acceptCounter) OnRecv(*poller.Handle, poller.Chunk, error) {}
-func (a *acceptCounter) OnSend(*poller.Handle, int, error)          {}
-func (a *acceptCounter) OnConnect(*poller.Handle, error)            {}
-func (a *acceptCounter) OnClose(*poller.Handle)                     {}
 
-type closeOnEOF struct{}
+type closeOnEOF struct{ nop }
 
-func (closeOnEOF) OnAccept(*poller.Handle, int, error) {}
 func (closeOnEOF) OnRecv(h *poller.Handle, c poller.Chunk, err error) {
 	c.Release()
 	if err != nil {
 		h.Close()
 	}
 }
-func (closeOnEOF) OnSend(*poller.Handle, int, error) {}
-func (closeOnEOF) OnConnect(*poller.Handle, error)   {}
-func (closeOnEOF) OnClose(*poller.Handle)            {}
 
 // Running out of descriptors pauses accepting with a backoff instead of
 // stopping the loop: once the client closes connections, the server accepts

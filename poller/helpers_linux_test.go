@@ -92,6 +92,31 @@ func listen(t *testing.T) (int, *net.TCPAddr) {
 	return fd, &net.TCPAddr{IP: net.IP(in4.Addr[:]), Port: in4.Port}
 }
 
+// tcpPair returns both ends of a loopback TCP connection: the client as a
+// net.TCPConn, closed when the test ends, and the server's end as a raw
+// non-blocking descriptor, for a test to register.
+func tcpPair(t *testing.T) (*net.TCPConn, int) {
+	t.Helper()
+	lfd, addr := listen(t)
+	defer unix.Close(lfd)
+	c, err := net.DialTCP("tcp", nil, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c, acceptFD(t, lfd)
+}
+
+// nop is a Handler that ignores everything: embed it and override what a
+// test needs.
+type nop struct{}
+
+func (nop) OnAccept(*poller.Handle, int, error)        {}
+func (nop) OnRecv(*poller.Handle, poller.Chunk, error) {}
+func (nop) OnSend(*poller.Handle, int, error)          {}
+func (nop) OnConnect(*poller.Handle, error)            {}
+func (nop) OnClose(*poller.Handle)                     {}
+
 // events records what a Handler was told, for tests to wait on.
 type events struct {
 	mu       sync.Mutex
@@ -190,14 +215,13 @@ func (r *recorder) OnClose(h *poller.Handle) {
 // echo is a Handler that writes back what it receives, keeping one send in
 // flight and queueing the chunks that arrive meanwhile.
 type echo struct {
+	nop
 	queue  []poller.Chunk
 	flying []poller.Chunk
 	closed chan struct{}
 }
 
 func newEcho() *echo { return &echo{closed: make(chan struct{})} }
-
-func (e *echo) OnAccept(*poller.Handle, int, error) {}
 
 func (e *echo) OnRecv(h *poller.Handle, c poller.Chunk, err error) {
 	if err != nil {
@@ -233,8 +257,6 @@ func (e *echo) OnSend(h *poller.Handle, n int, err error) {
 	}
 	e.flush(h)
 }
-
-func (e *echo) OnConnect(*poller.Handle, error) {}
 
 func (e *echo) OnClose(*poller.Handle) {
 	for _, c := range e.queue {

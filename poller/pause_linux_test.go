@@ -1,17 +1,16 @@
 package poller_test
 
 import (
-	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ringwire/ringwire/poller"
-	"golang.org/x/sys/unix"
 )
 
 // pauser pauses on its first chunk and counts chunks delivered while paused.
 type pauser struct {
+	nop
 	mu          sync.Mutex
 	paused      bool
 	first       int
@@ -19,10 +18,6 @@ type pauser struct {
 	bytesPaused int
 }
 
-func (r *pauser) OnAccept(*poller.Handle, int, error) {}
-func (r *pauser) OnSend(*poller.Handle, int, error)   {}
-func (r *pauser) OnConnect(*poller.Handle, error)     {}
-func (r *pauser) OnClose(*poller.Handle)              {}
 func (r *pauser) OnRecv(h *poller.Handle, c poller.Chunk, err error) {
 	defer c.Release()
 	if err != nil {
@@ -45,14 +40,7 @@ func (r *pauser) OnRecv(h *poller.Handle, c poller.Chunk, err error) {
 // PauseRecv "stops delivering data until ResumeRecv".
 func TestPauseInsideOnRecv(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, p *poller.Poller) {
-		lfd, addr := listen(t)
-		defer unix.Close(lfd)
-		c, err := net.DialTCP("tcp", nil, addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		sfd := acceptFD(t, lfd)
+		c, sfd := tcpPair(t)
 		l := p.Loops()[0]
 		r := &pauser{}
 		c.Write(make([]byte, 1<<20)) // queued before the receive starts

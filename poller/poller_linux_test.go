@@ -176,13 +176,7 @@ func TestPeerCloseAndReset(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			forEachBackend(t, func(t *testing.T, p *poller.Poller) {
-				lfd, addr := listen(t)
-				defer unix.Close(lfd)
-				c, err := net.DialTCP("tcp", nil, addr)
-				if err != nil {
-					t.Fatal(err)
-				}
-				sfd := acceptFD(t, lfd)
+				c, sfd := tcpPair(t)
 				l := p.Loops()[0]
 				ev := newEvents()
 				on(t, l, func() {
@@ -216,14 +210,7 @@ func TestPeerCloseAndReset(t *testing.T) {
 // then OnClose; later operations fail with ErrClosed.
 func TestCloseWithOperationsInFlight(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, p *poller.Poller) {
-		lfd, addr := listen(t)
-		defer unix.Close(lfd)
-		c, err := net.DialTCP("tcp", nil, addr) // never reads: the send stalls
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		sfd := acceptFD(t, lfd)
+		c, sfd := tcpPair(t) // never reads: the send stalls
 		l := p.Loops()[0]
 		ev := newEvents()
 		var h *poller.Handle
@@ -241,7 +228,7 @@ func TestCloseWithOperationsInFlight(t *testing.T) {
 			}
 			for name, err := range map[string]error{
 				"Recv": h.Recv(), "Send": h.Send([][]byte{{1}}), "Accept": h.Accept(),
-				"Connect": h.Connect(addr), "PauseRecv": h.PauseRecv(),
+				"Connect": h.Connect(c.RemoteAddr()), "PauseRecv": h.PauseRecv(),
 			} {
 				if !errors.Is(err, poller.ErrClosed) {
 					t.Errorf("%s after Close: %v", name, err)
@@ -262,14 +249,7 @@ func TestCloseWithOperationsInFlight(t *testing.T) {
 
 func TestPauseResume(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, p *poller.Poller) {
-		lfd, addr := listen(t)
-		defer unix.Close(lfd)
-		c, err := net.DialTCP("tcp", nil, addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		sfd := acceptFD(t, lfd)
+		c, sfd := tcpPair(t)
 		l := p.Loops()[0]
 		ev := newEvents()
 		var h *poller.Handle
@@ -465,17 +445,13 @@ func acceptFD(t *testing.T, lfd int) int {
 // buffers hold (1024 of 32 KiB), so its receive runs out of buffers, the
 // data stops, and the receive must resume once the buffers return.
 type holder struct {
+	nop
 	held []poller.Chunk
 	got  int
 	idle *poller.Timer
 	done chan struct{}
 	want int
 }
-
-func (r *holder) OnAccept(*poller.Handle, int, error) {}
-func (r *holder) OnSend(*poller.Handle, int, error)   {}
-func (r *holder) OnConnect(*poller.Handle, error)     {}
-func (r *holder) OnClose(*poller.Handle)              {}
 
 func (r *holder) OnRecv(h *poller.Handle, c poller.Chunk, err error) {
 	if err != nil {
@@ -504,14 +480,7 @@ func (r *holder) OnRecv(h *poller.Handle, c poller.Chunk, err error) {
 
 func TestBufferExhaustionRecovers(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, p *poller.Poller) {
-		lfd, addr := listen(t)
-		defer unix.Close(lfd)
-		c, err := net.DialTCP("tcp", nil, addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		sfd := acceptFD(t, lfd)
+		c, sfd := tcpPair(t)
 		const total = 48 << 20 // more than the loop's buffers hold at once
 		r := &holder{done: make(chan struct{}), want: total}
 		l := p.Loops()[0]

@@ -1,26 +1,21 @@
 package poller_test
 
 import (
-	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ringwire/ringwire/poller"
-	"golang.org/x/sys/unix"
 )
 
 // hoarder keeps every chunk; the test releases them.
 type hoarder struct {
+	nop
 	mu     sync.Mutex
 	held   []poller.Chunk
 	chunks int
 }
 
-func (r *hoarder) OnAccept(*poller.Handle, int, error) {}
-func (r *hoarder) OnSend(*poller.Handle, int, error)   {}
-func (r *hoarder) OnConnect(*poller.Handle, error)     {}
-func (r *hoarder) OnClose(*poller.Handle)              {}
 func (r *hoarder) OnRecv(h *poller.Handle, c poller.Chunk, err error) {
 	if err != nil {
 		return
@@ -41,14 +36,7 @@ func TestStarvedRecvResumesAfterFewReleases(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	lfd, addr := listen(t)
-	defer unix.Close(lfd)
-	c, err := net.DialTCP("tcp", nil, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	sfd := acceptFD(t, lfd)
+	c, sfd := tcpPair(t)
 	r := &hoarder{}
 	l := p.Loops()[0]
 	var h *poller.Handle

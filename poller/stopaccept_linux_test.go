@@ -27,6 +27,7 @@ func TestStatsOnAndOffTheLoop(t *testing.T) {
 }
 
 type stopper struct {
+	nop
 	mu      sync.Mutex
 	stopped bool
 	after   []int
@@ -46,10 +47,6 @@ func (r *stopper) OnAccept(h *poller.Handle, fd int, err error) {
 	}
 	unix.Close(fd)
 }
-func (r *stopper) OnRecv(*poller.Handle, poller.Chunk, error) {}
-func (r *stopper) OnSend(*poller.Handle, int, error)          {}
-func (r *stopper) OnConnect(*poller.Handle, error)            {}
-func (r *stopper) OnClose(*poller.Handle)                     {}
 
 // StopAccept from inside OnAccept: no accept is delivered after it.
 func TestStopAcceptInsideOnAccept(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 
 // strict checks the completion contract for one Handle.
 type strict struct {
+	nop
 	mu        *sync.Mutex
 	errs      *[]string
 	rnd       *rand.Rand
@@ -29,8 +30,6 @@ func (s *strict) fail(f string, a ...any) {
 	s.mu.Unlock()
 }
 
-func (s *strict) OnAccept(h *poller.Handle, fd int, err error) {}
-func (s *strict) OnConnect(h *poller.Handle, err error)        {}
 func (s *strict) OnRecv(h *poller.Handle, c poller.Chunk, err error) {
 	if s.closed > 0 {
 		s.fail("OnRecv after OnClose")
@@ -99,6 +98,7 @@ func (s *strict) OnClose(h *poller.Handle) {
 }
 
 type stressAcceptor struct {
+	nop
 	l     *poller.Loop
 	mu    sync.Mutex
 	errs  []string
@@ -121,10 +121,6 @@ func (a *stressAcceptor) OnAccept(h *poller.Handle, fd int, err error) {
 	a.count++
 	ch.Recv()
 }
-func (a *stressAcceptor) OnRecv(*poller.Handle, poller.Chunk, error) {}
-func (a *stressAcceptor) OnSend(*poller.Handle, int, error)          {}
-func (a *stressAcceptor) OnConnect(*poller.Handle, error)            {}
-func (a *stressAcceptor) OnClose(*poller.Handle)                     {}
 
 func TestExactlyOnceStress(t *testing.T) {
 	for _, b := range backends {
