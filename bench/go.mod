@@ -8,6 +8,7 @@ require (
 	github.com/iceber/iouring-go v0.0.0-20230403020409-002cfd2e2a90
 	github.com/panjf2000/gnet/v2 v2.9.7
 	github.com/ringwire/ringwire v0.0.0
+	go.uber.org/goleak v1.3.0
 	golang.org/x/sys v0.50.0
 )
 

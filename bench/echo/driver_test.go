@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 var (
@@ -29,6 +31,11 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if err := testDriver.Close(); err != nil {
 		os.Stderr.WriteString("removing the echo binaries: " + err.Error() + "\n")
+	}
+	// After the driver's clean-up, which the leak check must not count.
+	if err := goleak.Find(); code == 0 && err != nil {
+		os.Stderr.WriteString("goleak: " + err.Error() + "\n")
+		code = 1
 	}
 	os.Exit(code)
 }
