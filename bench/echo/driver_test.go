@@ -22,6 +22,7 @@ var (
 	caseName = flag.String("echo.case", "1KiB x 50 conns", "with -echo.compare, run the cases whose name contains this (\"\" for all)")
 	warm     = flag.Duration("echo.warmup", time.Second, "with -echo.compare, warm-up per run")
 	measure  = flag.Duration("echo.duration", 3*time.Second, "with -echo.compare, measured time per run")
+	servers  = flag.String("echo.servers", "", "with -echo.compare, the servers to run, comma-separated (default: every one in Servers)")
 )
 
 // testDriver is shared by the tests, so that each binary is built once.
@@ -213,7 +214,11 @@ func TestCompare(t *testing.T) {
 		fmt.Fprintf(&b, "%-17s %9s %9s %9s %8s %8s %10s %9s %9s\n",
 			"server", "us/msg", "user", "sys", "sc/msg", "x floor", "msg/s", "p50 us", "p99 us")
 		floor := 0.0
-		for _, server := range Servers {
+		names := Servers
+		if *servers != "" {
+			names = strings.Split(*servers, ",")
+		}
+		for _, server := range names {
 			res, err := testDriver.Run(c, server)
 			if err != nil {
 				t.Errorf("%s on %s: %v", server, c, err)

@@ -28,8 +28,16 @@ const maxHeld = 1
 
 // Main runs the server named name on backend until SIGTERM.
 func Main(name string, backend poller.Backend) {
+	MainWith(name, poller.Options{Backend: backend})
+}
+
+// MainWith runs the server named name with the poller options opts, on one
+// loop, until SIGTERM.
+func MainWith(name string, opts poller.Options) {
 	addr := report.Addr()
-	p, err := poller.New(poller.Options{Loops: 1, Backend: backend})
+	backend := opts.Backend
+	opts.Loops = 1
+	p, err := poller.New(opts)
 	if err != nil {
 		report.Fatal("poller", err)
 	}
