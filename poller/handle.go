@@ -150,7 +150,7 @@ func (h *Handle) finishSend(err error) {
 	h.sending = false
 	clear(h.bufs)
 	h.bufs = h.bufs[:0]
-	h.loop.defer_(completion{h: h, op: opSend, n: h.sent, err: err})
+	h.loop.enqueue(completion{h: h, op: opSend, n: h.sent, err: err})
 }
 
 // Connect connects a non-blocking socket to addr (a *net.TCPAddr or a
@@ -172,7 +172,7 @@ func (h *Handle) Connect(addr net.Addr) error {
 
 func (h *Handle) finishConnect(err error) {
 	h.connecting = false
-	h.loop.defer_(completion{h: h, op: opConnect, err: err})
+	h.loop.enqueue(completion{h: h, op: opConnect, err: err})
 }
 
 // Shutdown shuts down the reading, writing or both halves of a socket
@@ -205,14 +205,14 @@ func (h *Handle) Close() error {
 	}
 	if h.receiving {
 		h.receiving = false
-		h.loop.defer_(completion{h: h, op: opRecv, err: ErrClosed})
+		h.loop.enqueue(completion{h: h, op: opRecv, err: ErrClosed})
 	}
 	if h.accepting {
 		h.accepting = false
-		h.loop.defer_(completion{h: h, op: opAccept, n: -1, err: ErrClosed})
+		h.loop.enqueue(completion{h: h, op: opAccept, n: -1, err: ErrClosed})
 	}
 	if !held {
-		h.loop.defer_(completion{h: h, op: opClose})
+		h.loop.enqueue(completion{h: h, op: opClose})
 	}
 	h.loop.release(h)
 	return err

@@ -266,7 +266,7 @@ type completion struct {
 	err   error
 }
 
-func (l *Loop) defer_(c completion) { l.done = append(l.done, c) }
+func (l *Loop) enqueue(c completion) { l.done = append(l.done, c) }
 
 // runDone delivers deferred completions, including those they cause.
 func (l *Loop) runDone() {

@@ -81,14 +81,14 @@ type uring struct {
 	out       []uint16        // buffers lent to Handlers
 	returned  []atomic.Uint32 // by buffer: set by Chunk.Release, on any goroutine
 	starving  atomic.Bool     // a receive waits for buffers: a release wakes the loop
-	releaseFn func([]byte)
+	releaseFn func([]byte)    // u.releaseChunk, made once: every Chunk carries it
 
 	evfd    int
 	evbuf   [8]byte
 	evArmed bool
 
 	zombies  map[uint64]*Handle // closed Handles with requests still in flight
-	complete func(*sys.CQE)
+	complete func(*sys.CQE)     // u.onCQE, made once, not per drain
 }
 
 func newURing(l *Loop) (*uring, error) {
@@ -158,7 +158,7 @@ func (u *uring) arm(h *Handle) error {
 	wantAccept := h.accepting && h.resume == nil
 	if wantAccept && len(rs.parkedAccept) > 0 {
 		for _, fd := range rs.parkedAccept {
-			u.l.defer_(completion{h: h, op: opAccept, n: fd})
+			u.l.enqueue(completion{h: h, op: opAccept, n: fd})
 		}
 		rs.parkedAccept = rs.parkedAccept[:0]
 	}
@@ -167,7 +167,7 @@ func (u *uring) arm(h *Handle) error {
 			if c.err != nil {
 				h.receiving = false // the receive ended while paused
 			}
-			u.l.defer_(c)
+			u.l.enqueue(c)
 		}
 		clear(rs.parkedRecv)
 		rs.parkedRecv = rs.parkedRecv[:0]
@@ -479,7 +479,7 @@ func (u *uring) onSendZC(h *Handle, c *sys.CQE, more bool) {
 			rs.zcDone = false
 			h.finishSend(rs.zcErr)
 			if h.closed {
-				u.l.defer_(completion{h: h, op: opClose}) // held back by detach
+				u.l.enqueue(completion{h: h, op: opClose}) // held back by detach
 			}
 		}
 		return
