@@ -122,7 +122,9 @@ func renderEcho(cases []echo.Case, results map[string][]echo.Result, key func(ec
 	names := slices.Clone(echo.Servers)
 	fmt.Fprintf(&b, "\nServers: %s. Medians of %d interleaved rounds of %v warm-up + %v measured per case "+
 		"and server; server pinned to CPU 1 and client to CPU 0, GOMAXPROCS=1 each. Machine: %s. Run %s.\n"+
-		"Reproduce: `make bench` (or `cd bench && go run ./cmd/benchtab -suite poller`).\n",
-		strings.Join(names, ", "), cfg.rounds, cfg.warmup, cfg.duration, machine(), time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+		"Reproduce: `cd bench && go run ./cmd/benchtab -suite poller -echo-rounds %d -echo-warmup %v -echo-duration %v` "+
+		"(`make bench` runs 3 rounds of 200ms + 500ms).\n",
+		strings.Join(names, ", "), cfg.rounds, cfg.warmup, cfg.duration, machine(), time.Now().UTC().Format("2006-01-02 15:04 UTC"),
+		cfg.rounds, cfg.warmup, cfg.duration)
 	return b.String()
 }
