@@ -15,6 +15,8 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/ringwire/ringwire/bench/echo/internal/lifo"
+
 	"github.com/ringwire/ringwire/bench/echo/internal/report"
 	"github.com/ringwire/ringwire/poller"
 	"golang.org/x/sys/unix"
@@ -120,23 +122,7 @@ func listen(addr string) (int, error) {
 
 // server is the listening socket's Handler and the loop's shared state.
 type server struct {
-	free [][]byte // reply buffers, LIFO
-}
-
-func (s *server) getBuf() []byte {
-	if n := len(s.free); n > 0 {
-		b := s.free[n-1]
-		s.free[n-1] = nil
-		s.free = s.free[:n-1]
-		return b[:0]
-	}
-	return make([]byte, 0, 4096)
-}
-
-func (s *server) putBuf(b []byte) {
-	if b != nil {
-		s.free = append(s.free, b[:0])
-	}
+	free lifo.Buffers // reply buffers
 }
 
 func (s *server) OnAccept(h *poller.Handle, fd int, err error) {
@@ -214,7 +200,7 @@ func (c *conn) parse() bool {
 			return true
 		}
 		if c.next == nil {
-			c.next = c.s.getBuf()
+			c.next = c.s.free.Get()
 		}
 		c.next = c.take(c.next, n)
 	}
@@ -296,7 +282,7 @@ func (c *conn) flush() {
 func (c *conn) OnSend(h *poller.Handle, _ int, err error) {
 	c.sending = false
 	c.iov[0] = nil
-	c.s.putBuf(c.out)
+	c.s.free.Put(c.out)
 	c.out = nil
 	if err != nil {
 		h.Close()
@@ -311,10 +297,10 @@ func (c *conn) OnClose(*poller.Handle) {
 	}
 	c.buffered = 0
 	if c.out != nil && !c.sending {
-		c.s.putBuf(c.out)
+		c.s.free.Put(c.out)
 		c.out = nil
 	}
-	c.s.putBuf(c.next)
+	c.s.free.Put(c.next)
 	c.next = nil
 	c.carry = nil
 }

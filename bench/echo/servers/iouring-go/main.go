@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/ringwire/ringwire/bench/echo/internal/lifo"
+
 	"github.com/iceber/iouring-go"
 	"github.com/ringwire/ringwire/bench/echo/internal/report"
 )
@@ -40,7 +42,7 @@ type server struct {
 	ring    *iouring.IOURing
 	results chan iouring.Result
 	lfd     int
-	free    [][]byte // reply buffers, LIFO
+	free    lifo.Buffers // reply buffers
 	conns   map[*conn]struct{}
 }
 
@@ -176,7 +178,7 @@ func (s *server) complete(r iouring.Result) {
 			return
 		}
 		c.sending = false
-		s.putBuf(c.out)
+		s.free.Put(c.out)
 		c.out = nil
 		s.flush(c)
 	}
@@ -217,7 +219,7 @@ func (s *server) parse(c *conn) bool {
 			break
 		}
 		if c.next == nil {
-			c.next = s.getBuf()
+			c.next = s.free.Get()
 		}
 		c.next = append(c.next, p[:n]...)
 		p = p[n:]
@@ -251,20 +253,4 @@ func (s *server) close(c *conn) {
 	c.closed = true
 	syscall.Close(c.fd)
 	delete(s.conns, c)
-}
-
-func (s *server) getBuf() []byte {
-	if n := len(s.free); n > 0 {
-		b := s.free[n-1]
-		s.free[n-1] = nil
-		s.free = s.free[:n-1]
-		return b[:0]
-	}
-	return make([]byte, 0, 4096)
-}
-
-func (s *server) putBuf(b []byte) {
-	if b != nil {
-		s.free = append(s.free, b[:0])
-	}
 }
