@@ -28,6 +28,7 @@ type Loop struct {
 	tasks   []Task
 	spare   []Task
 	stopped bool // no more posts
+	closing bool // shutdown has begun: no more wake-ups
 	final   Stats
 	// sleeping is set while the loop is about to wait or waiting; a poster
 	// that swaps it from true writes the wake-up, so one wake-up covers any
@@ -70,7 +71,9 @@ func (l *Loop) Post(t Task) error {
 	l.tasks = append(l.tasks, t)
 	l.mu.Unlock()
 	if l.sleeping.Load() && l.sleeping.Swap(false) {
-		return l.be.wake()
+		// Under the lock again: the loop may have stopped and closed its
+		// eventfd since the append.
+		l.wakeIfRunning()
 	}
 	return nil
 }
@@ -96,12 +99,13 @@ func (l *Loop) Stats() Stats {
 // Handler, a timer or a posted task.
 func (l *Loop) LocalStats() Stats { return l.stats }
 
-// wakeIfRunning wakes the loop unless it has stopped, when its wake-up
-// descriptor may be closed already. Any goroutine may call it.
+// wakeIfRunning wakes the loop unless its shutdown has begun, after which
+// the wake-up descriptor may be closed (and its number reused). Any
+// goroutine may call it.
 func (l *Loop) wakeIfRunning() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.stopped {
+	if !l.closing {
 		l.be.wake()
 	}
 }
@@ -117,7 +121,7 @@ func (l *Loop) stop() {
 	l.stopped = true
 	l.mu.Unlock()
 	if l.sleeping.Swap(false) {
-		l.be.wake()
+		l.wakeIfRunning()
 	}
 }
 
@@ -125,10 +129,10 @@ func (l *Loop) stop() {
 func (l *Loop) run(wg *sync.WaitGroup, started chan<- error) {
 	defer wg.Done()
 	if err := l.be.start(); err != nil {
-		l.be.close()
 		l.mu.Lock()
-		l.stopped = true
+		l.stopped, l.closing = true, true
 		l.mu.Unlock()
+		l.be.close()
 		started <- err
 		return
 	}
@@ -197,7 +201,7 @@ func (l *Loop) runTimers() time.Duration {
 // shutdown closes every Handle and the backend, and records the final stats.
 func (l *Loop) shutdown() {
 	l.mu.Lock()
-	l.stopped = true // no posts, no wake-ups: the eventfd is about to close
+	l.stopped, l.closing = true, true // no posts, no wake-ups: the eventfd is about to close
 	l.mu.Unlock()
 	for _, h := range l.handles {
 		if h != nil {
