@@ -16,8 +16,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -121,4 +123,42 @@ func Run(server string, syscalls func() int64, stop func()) {
 	}
 	n := count()
 	Self(server, n).Print()
+}
+
+// Listen opens a listening TCP socket on addr, which must be a 127.0.0.1
+// address, and returns its descriptor, for the servers that run on raw
+// descriptors (the poller makes it non-blocking when it registers it).
+func Listen(addr string) (int, error) {
+	host, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		return -1, err
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return -1, err
+	}
+	ip := net.ParseIP(host).To4()
+	if ip == nil {
+		return -1, &net.AddrError{Err: "not an IPv4 address", Addr: addr}
+	}
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, os.NewSyscallError("socket", err)
+	}
+	fail := func(call string, err error) (int, error) {
+		syscall.Close(fd)
+		return -1, os.NewSyscallError(call, err)
+	}
+	if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1); err != nil {
+		return fail("setsockopt", err)
+	}
+	sa := &syscall.SockaddrInet4{Port: port}
+	copy(sa.Addr[:], ip)
+	if err := syscall.Bind(fd, sa); err != nil {
+		return fail("bind", err)
+	}
+	if err := syscall.Listen(fd, 4096); err != nil {
+		return fail("listen", err)
+	}
+	return fd, nil
 }

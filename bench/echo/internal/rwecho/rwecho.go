@@ -11,9 +11,7 @@
 package rwecho
 
 import (
-	"net"
 	"os"
-	"strconv"
 
 	"github.com/ringwire/ringwire/bench/echo/internal/lifo"
 
@@ -46,7 +44,7 @@ func MainWith(name string, opts poller.Options) {
 	if got := p.Backend(); got != backend {
 		report.Fatal("poller", &backendError{want: backend, got: got})
 	}
-	fd, err := listen(addr)
+	fd, err := report.Listen(addr)
 	if err != nil {
 		report.Fatal("listen", err)
 	}
@@ -83,41 +81,6 @@ type backendError struct{ want, got poller.Backend }
 
 func (e *backendError) Error() string {
 	return "asked for " + e.want.String() + ", got " + e.got.String()
-}
-
-// listen opens a non-blocking listening socket on a 127.0.0.1 address.
-func listen(addr string) (int, error) {
-	host, portStr, err := net.SplitHostPort(addr)
-	if err != nil {
-		return -1, err
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil {
-		return -1, err
-	}
-	ip := net.ParseIP(host).To4()
-	if ip == nil {
-		return -1, &net.AddrError{Err: "not an IPv4 address", Addr: addr}
-	}
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return -1, os.NewSyscallError("socket", err)
-	}
-	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
-		unix.Close(fd)
-		return -1, os.NewSyscallError("setsockopt", err)
-	}
-	sa := &unix.SockaddrInet4{Port: port}
-	copy(sa.Addr[:], ip)
-	if err := unix.Bind(fd, sa); err != nil {
-		unix.Close(fd)
-		return -1, os.NewSyscallError("bind", err)
-	}
-	if err := unix.Listen(fd, 4096); err != nil {
-		unix.Close(fd)
-		return -1, os.NewSyscallError("listen", err)
-	}
-	return fd, nil
 }
 
 // server is the listening socket's Handler and the loop's shared state.

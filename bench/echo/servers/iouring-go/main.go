@@ -14,9 +14,7 @@ package main
 
 import (
 	"errors"
-	"net"
 	"os"
-	"strconv"
 	"syscall"
 
 	"github.com/ringwire/ringwire/bench/echo/internal/lifo"
@@ -48,7 +46,7 @@ type server struct {
 
 func main() {
 	addr := report.Addr()
-	lfd, err := listen(addr)
+	lfd, err := report.Listen(addr)
 	if err != nil {
 		report.Fatal("listen", err)
 	}
@@ -86,38 +84,6 @@ func main() {
 			syscall.Close(c.fd)
 		}
 	})
-}
-
-// listen opens a listening socket on a 127.0.0.1 address.
-func listen(addr string) (int, error) {
-	host, portStr, err := net.SplitHostPort(addr)
-	if err != nil {
-		return -1, err
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil {
-		return -1, err
-	}
-	ip := net.ParseIP(host).To4()
-	if ip == nil {
-		return -1, errors.New("not an IPv4 address: " + addr)
-	}
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return -1, os.NewSyscallError("socket", err)
-	}
-	syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
-	sa := &syscall.SockaddrInet4{Port: port}
-	copy(sa.Addr[:], ip)
-	if err := syscall.Bind(fd, sa); err != nil {
-		syscall.Close(fd)
-		return -1, os.NewSyscallError("bind", err)
-	}
-	if err := syscall.Listen(fd, 4096); err != nil {
-		syscall.Close(fd)
-		return -1, os.NewSyscallError("listen", err)
-	}
-	return fd, nil
 }
 
 func (s *server) accept() error {
