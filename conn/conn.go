@@ -1,0 +1,534 @@
+package conn
+
+import (
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ringwire/ringwire/buffer"
+	"github.com/ringwire/ringwire/poller"
+)
+
+// Conn is a connection on a poller loop. It is a buffer.Reader over the
+// bytes received, a buffer.Writer over the bytes to send, and a net.Conn.
+//
+// # Reading
+//
+// Next, Peek, Skip and Slice wait until the bytes they ask for have arrived,
+// the read deadline passes (ErrTimeout) or the connection ends (io.EOF once
+// the peer has closed and fewer bytes remain; ErrClosed or a *ConnError
+// otherwise). On a connection served inline they never wait: they return
+// buffer.ErrShort, and the handler is called again when more bytes arrive.
+// One goroutine reads at a time. Memory returned by Next and Peek is valid
+// until the next Release, Read or Close.
+//
+// # Writing
+//
+// Malloc, Append and WriteString fill the send buffer; Flush hands what was
+// written to the loop, without a copy, and returns once it is queued. When
+// more than WriteHighWater bytes wait to be sent, Flush waits until the queue
+// is below half of that (or the write deadline passes), or, with
+// WriteFailFast, returns ErrWouldBlock at once. Write, for net.Conn, copies
+// and flushes. One goroutine writes at a time; reading and writing may run
+// on two goroutines.
+//
+// # Closing
+//
+// Close may be called at any moment from any goroutine, more than once: calls
+// it interrupts return ErrClosed. Bytes flushed before Close are still sent,
+// for up to Linger, then the socket closes. The connection's memory returns
+// to its pools once the loop and every caller are done with it.
+type Conn struct {
+	h    *poller.Handle // on the loop; nil once the handle has closed
+	loop *poller.Loop
+	eng  *engine
+	srv  *Server // nil for a connection from Dial
+	opts *Options
+
+	inline bool
+
+	// Receiving. The loop writes in and publishes what it flushed in
+	// arrived; one reading goroutine reads it under rmu, which Close's final
+	// free also takes.
+	rmu       sync.Mutex
+	in        buffer.Linked
+	consumed  int64        // reading side: bytes consumed
+	rconsumed atomic.Int64 // consumed, published for the loop's backpressure
+	arrived   atomic.Int64 // bytes flushed into in by the loop
+	rneed     atomic.Int64 // a parked reader waits for arrived >= rneed
+	rwait     atomic.Pointer[waiter]
+	rdeadline atomic.Int64 // unix nanoseconds; 0 for none
+	inPaused  atomic.Bool  // receiving paused: too many bytes unread
+
+	// Sending. One writing goroutine fills out under wmu; the loop sends what
+	// was flushed and counts it in sent.
+	wmu       sync.Mutex
+	out       buffer.Linked
+	flushed   int64 // writing side: bytes flushed
+	sent      atomic.Int64
+	wneed     atomic.Int64 // a parked flusher waits for sent >= wneed
+	wwait     atomic.Pointer[waiter]
+	wdeadline atomic.Int64
+	kicked    atomic.Bool // a send task is posted and has not run
+
+	state atomic.Uint32
+	refs  atomic.Int32 // the loop, a running handler, the user of a dialed Conn
+	mu    sync.Mutex   // guards cause
+	cause error
+
+	// Loop-owned.
+	sending    bool
+	outPaused  bool          // receiving paused: the peer does not read what we send
+	recvPaused bool          // the handle's receive is paused (inPaused or outPaused)
+	lingering  bool          // closing once the send queue drains
+	idle       *poller.Timer // IdleTimeout's check
+	idleMark   [2]int64      // consumed and sent at the last check
+	idleQuiet  bool          // the last check saw no progress
+	lingerT    *poller.Timer // Linger's limit on a closing connection's last sends
+	connected  chan error    // Dial's wait for the connect
+	prev, next *Conn         // the loop's list of a server's connections
+
+	// A server's handler runs at most once at a time: busy is set by the
+	// loop when it hands the connection to a worker, cleared by the worker.
+	busy   atomic.Bool
+	events atomic.Uint64 // arrivals and EOF, to catch one that raced a finishing handler
+
+	local, remote net.Addr
+	ctx           atomic.Pointer[any]
+}
+
+// State bits.
+const (
+	stClosed     = 1 << iota // closing or closed: cause is set
+	stUserClosed             // Close was called
+	stEOF                    // the peer closed its sending side
+	stLoopDone               // the handle's OnClose ran
+	stFreed                  // the buffers are back in their pools
+)
+
+func newConn(e *engine, l *poller.Loop, srv *Server, opts *Options) *Conn {
+	c := &Conn{eng: e, loop: l, srv: srv, opts: opts}
+	if srv != nil {
+		c.inline = srv.Inline
+		c.refs.Store(1) // the loop's
+	} else {
+		c.refs.Store(2) // the loop's and the caller's
+	}
+	return c
+}
+
+// LocalAddr returns the local network address.
+func (c *Conn) LocalAddr() net.Addr { return c.local }
+
+// RemoteAddr returns the peer's network address.
+func (c *Conn) RemoteAddr() net.Addr { return c.remote }
+
+// Context returns the value stored by SetContext, or nil.
+func (c *Conn) Context() any {
+	if p := c.ctx.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// SetContext stores a value of the user's with the connection: a session, a
+// codec, a per-connection scratch buffer. Any goroutine may call it.
+func (c *Conn) SetContext(v any) { c.ctx.Store(&v) }
+
+// Loop returns the loop the connection runs on.
+func (c *Conn) Loop() *poller.Loop { return c.loop }
+
+// err returns why the connection closed.
+func (c *Conn) err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cause == nil {
+		return ErrClosed
+	}
+	return c.cause
+}
+
+// setClosed records why the connection closes, if it is the first reason,
+// and sets stClosed. It reports whether it was the first.
+func (c *Conn) setClosed(cause error) bool {
+	c.mu.Lock()
+	first := c.cause == nil
+	if first {
+		c.cause = cause
+	}
+	c.mu.Unlock()
+	for {
+		st := c.state.Load()
+		if st&stClosed != 0 || c.state.CompareAndSwap(st, st|stClosed) {
+			break
+		}
+	}
+	return first
+}
+
+func (c *Conn) setState(bit uint32) (was uint32) {
+	for {
+		st := c.state.Load()
+		if c.state.CompareAndSwap(st, st|bit) {
+			return st
+		}
+	}
+}
+
+// ---- Reading ----
+
+// await waits until n bytes are buffered, with rmu held; it releases rmu
+// while it waits.
+func (c *Conn) await(n int) error {
+	for {
+		st := c.state.Load()
+		if st&(stUserClosed|stFreed) != 0 {
+			return ErrClosed
+		}
+		if c.in.Len() >= n {
+			return nil
+		}
+		switch {
+		case st&stClosed != 0:
+			return c.err()
+		case st&stEOF != 0:
+			return io.EOF
+		case c.inline:
+			return buffer.ErrShort
+		}
+		need := c.consumed + int64(n)
+		c.rneed.Store(need)
+		err := park(&c.rwait, &c.rmu, c.rdeadline.Load(), func() bool {
+			return c.arrived.Load() >= need || c.state.Load()&(stClosed|stEOF) != 0
+		})
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// consume counts n bytes read, and resumes receiving when the backlog has
+// fallen below half of MaxBuffered.
+func (c *Conn) consume(n int) {
+	c.consumed += int64(n)
+	c.rconsumed.Store(c.consumed)
+	if c.inPaused.Load() && c.arrived.Load()-c.consumed <= int64(c.opts.maxBuffered()/2) &&
+		c.inPaused.CompareAndSwap(true, false) {
+		c.post((*resumeTask)(c))
+	}
+}
+
+// Next returns the next n bytes and consumes them, waiting for them as the
+// type's documentation says. The result is valid until the next Release,
+// Read or Close.
+func (c *Conn) Next(n int) ([]byte, error) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if err := c.await(n); err != nil {
+		return nil, err
+	}
+	p, err := c.in.Next(n)
+	if err == nil {
+		c.consume(n)
+	}
+	return p, err
+}
+
+// Peek returns the next n bytes without consuming them, waiting for them as
+// Next does. The result is valid until the next Release, Read or Close.
+func (c *Conn) Peek(n int) ([]byte, error) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if err := c.await(n); err != nil {
+		return nil, err
+	}
+	return c.in.Peek(n)
+}
+
+// Skip consumes n bytes, waiting for them as Next does.
+func (c *Conn) Skip(n int) error {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if err := c.await(n); err != nil {
+		return err
+	}
+	err := c.in.Skip(n)
+	if err == nil {
+		c.consume(n)
+	}
+	return err
+}
+
+// Slice consumes the next n bytes, waiting for them as Next does, and returns
+// them as a Reader that shares their memory and outlives Release and Close:
+// close it (it is a *buffer.Linked) when done.
+func (c *Conn) Slice(n int) (buffer.Reader, error) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if err := c.await(n); err != nil {
+		return nil, err
+	}
+	r, err := c.in.Slice(n)
+	if err == nil {
+		c.consume(n)
+	}
+	return r, err
+}
+
+// Len reports how many received bytes can be read now, without waiting.
+func (c *Conn) Len() int {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if c.state.Load()&stFreed != 0 {
+		return 0
+	}
+	return c.in.Len()
+}
+
+// Release gives back the memory of everything read so far. Memory returned
+// by Next and Peek before it is invalid after.
+func (c *Conn) Release() error {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if c.state.Load()&stFreed != 0 {
+		return ErrClosed
+	}
+	return c.in.Release()
+}
+
+// Read reads up to len(p) bytes into p, waiting until at least one has
+// arrived, as net.Conn's Read does. It releases what it read, so it must not
+// be mixed with Next or Peek results still in use.
+func (c *Conn) Read(p []byte) (int, error) {
+	if c.inline {
+		return 0, ErrInlineRead
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if err := c.await(1); err != nil {
+		return 0, err
+	}
+	n := min(len(p), c.in.Len())
+	if err := buffer.ReadFull(&c.in, p[:n]); err != nil {
+		return 0, err
+	}
+	c.consume(n)
+	return n, c.in.Release()
+}
+
+// ---- Writing ----
+
+// Malloc returns n writable bytes at the end of the send buffer, valid until
+// the next Flush.
+func (c *Conn) Malloc(n int) ([]byte, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if err := c.writable(); err != nil {
+		return nil, err
+	}
+	return c.out.Malloc(n)
+}
+
+// Append links p into the send buffer without copying; release, if not nil,
+// is called with p once it has been sent or the connection is gone.
+func (c *Conn) Append(p []byte, release func([]byte)) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if err := c.writable(); err != nil {
+		if release != nil {
+			release(p)
+		}
+		return err
+	}
+	return c.out.Append(p, release)
+}
+
+// Unflushed reports how many bytes were written since the last Flush.
+func (c *Conn) Unflushed() int {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.state.Load()&stFreed != 0 {
+		return 0
+	}
+	return c.out.Unflushed()
+}
+
+// Flush queues what was written since the last Flush for sending, as the
+// type's documentation says.
+func (c *Conn) Flush() error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.flush()
+}
+
+// Write copies p into the send buffer and flushes it: net.Conn's Write. To
+// batch several writes into one send, use Malloc or WriteString and one
+// Flush.
+func (c *Conn) Write(p []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if err := c.writable(); err != nil {
+		return 0, err
+	}
+	c.out.Write(p) // cannot fail on an open buffer
+	if err := c.flush(); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// WriteString copies s into the send buffer, without flushing.
+func (c *Conn) WriteString(s string) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if err := c.writable(); err != nil {
+		return 0, err
+	}
+	if err := buffer.WriteString(&c.out, s); err != nil {
+		return 0, err
+	}
+	return len(s), nil
+}
+
+func (c *Conn) writable() error {
+	if st := c.state.Load(); st&(stUserClosed|stFreed) != 0 {
+		return ErrClosed
+	} else if st&stClosed != 0 {
+		return c.err()
+	}
+	return nil
+}
+
+// flush, with wmu held.
+func (c *Conn) flush() error {
+	if err := c.writable(); err != nil {
+		return err
+	}
+	n := c.out.Unflushed()
+	if n == 0 {
+		return nil
+	}
+	high := int64(c.opts.writeHighWater())
+	if c.opts.WriteFailFast && c.flushed-c.sent.Load() > high {
+		return ErrWouldBlock
+	}
+	c.out.Flush()
+	c.flushed += int64(n)
+	c.kick()
+	if c.inline || c.opts.WriteFailFast || c.flushed-c.sent.Load() <= high {
+		return nil
+	}
+	need := c.flushed - high/2
+	c.wneed.Store(need)
+	for c.sent.Load() < need {
+		if err := c.writable(); err != nil {
+			return err
+		}
+		err := park(&c.wwait, &c.wmu, c.wdeadline.Load(), func() bool {
+			return c.sent.Load() >= need || c.state.Load()&stClosed != 0
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// kick makes the loop send what was flushed.
+func (c *Conn) kick() {
+	if c.inline {
+		c.loopSend() // inline handlers run on the loop
+		return
+	}
+	if !c.kicked.Load() && c.kicked.CompareAndSwap(false, true) {
+		c.post((*sendTask)(c))
+	}
+}
+
+// post runs t on the connection's loop. After the poller has closed there is
+// nothing left to do: its shutdown closed the handle.
+func (c *Conn) post(t poller.Task) { c.loop.Post(t) }
+
+// ---- Deadlines ----
+
+// SetDeadline sets the read and write deadlines.
+func (c *Conn) SetDeadline(t time.Time) error {
+	if err := c.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
+}
+
+// SetReadDeadline sets when reads that wait give up with ErrTimeout: those
+// waiting now and later ones. The zero time means never. A connection
+// served inline has no use for it: its reads never wait.
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	if c.inline {
+		return ErrInlineRead
+	}
+	c.rdeadline.Store(unixNano(t))
+	wake(&c.rwait)
+	return nil
+}
+
+// SetWriteDeadline sets when a Flush that waits for the send queue to drain
+// gives up with ErrTimeout; the bytes stay queued.
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	c.wdeadline.Store(unixNano(t))
+	wake(&c.wwait)
+	return nil
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	if n := t.UnixNano(); n > 0 {
+		return n
+	}
+	return 1 // a time before 1970 has passed too
+}
+
+// ---- Closing ----
+
+// Close closes the connection, as the type's documentation says. A second
+// Close returns ErrClosed.
+func (c *Conn) Close() error {
+	if c.setState(stUserClosed)&stUserClosed != 0 {
+		return ErrClosed
+	}
+	c.setClosed(ErrClosed)
+	c.wakeAll()
+	c.post((*closeTask)(c))
+	if c.srv == nil {
+		c.unref() // the caller's reference
+	}
+	return nil
+}
+
+func (c *Conn) wakeAll() {
+	wake(&c.rwait)
+	wake(&c.wwait)
+}
+
+// unref drops a reference; the last one gives the buffers back.
+func (c *Conn) unref() {
+	if c.refs.Add(-1) != 0 {
+		return
+	}
+	c.rmu.Lock()
+	c.setState(stFreed)
+	c.in.Close()
+	c.rmu.Unlock()
+	c.wmu.Lock()
+	c.out.Close()
+	c.wmu.Unlock()
+}
+
+var _ net.Conn = (*Conn)(nil)
+var _ buffer.ReadWriter = (*Conn)(nil)

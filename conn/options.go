@@ -1,0 +1,59 @@
+package conn
+
+import "time"
+
+// Options are the settings every connection has, from a Server or from Dial.
+// The zero value gives the defaults.
+type Options struct {
+	// MaxBuffered is how many received bytes may wait unread before the
+	// connection stops receiving (backpressure: the rest waits in the
+	// kernel, then in the peer); it resumes below half. A reader waiting for
+	// more than that many bytes is still served. 0 means 4 MiB.
+	MaxBuffered int
+
+	// WriteHighWater is how many flushed bytes may wait to be sent before
+	// Flush waits for them to drain below half, or, with WriteFailFast,
+	// refuses with ErrWouldBlock. Past it the connection also stops
+	// receiving: a peer that does not read its replies cannot make the
+	// server queue them without end. 0 means 4 MiB.
+	WriteHighWater int
+	WriteFailFast  bool
+
+	// TCPDelay keeps Nagle's algorithm on. By default TCP_NODELAY is set, as
+	// request-response protocols want.
+	TCPDelay bool
+
+	// KeepAlive is the TCP keep-alive period: 0 means 15 s, as Go's net
+	// package; negative turns keep-alives off.
+	KeepAlive time.Duration
+
+	// Linger is how long a closed connection keeps sending what was flushed
+	// before it closes anyway. 0 means 5 s.
+	Linger time.Duration
+}
+
+const defaultQueue = 4 << 20
+
+func (o *Options) maxBuffered() int    { return orDefault(o.MaxBuffered, defaultQueue) }
+func (o *Options) writeHighWater() int { return orDefault(o.WriteHighWater, defaultQueue) }
+
+func (o *Options) linger() time.Duration {
+	if o.Linger <= 0 {
+		return 5 * time.Second
+	}
+	return o.Linger
+}
+
+func (o *Options) keepAlive() time.Duration {
+	if o.KeepAlive == 0 {
+		return 15 * time.Second
+	}
+	return o.KeepAlive
+}
+
+func orDefault(v, def int) int {
+	if v <= 0 {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,616 @@
+package conn
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ringwire/ringwire/poller"
+)
+
+// A Server serves connections from one or more listeners over a poller's
+// loops. Set its fields, then call Serve or ListenAndServe; the zero value of
+// each field is its default. Fields must not change once serving has begun.
+type Server struct {
+	// Handler serves a connection's data. By default it runs on a pooled
+	// goroutine when the connection has unread bytes (or the peer closed):
+	// at most one call at a time per connection, in order. It reads what it
+	// can use, blocking in Next for the rest of a request if it likes,
+	// writes and flushes replies, and returns. It is called again while
+	// unread bytes remain and the previous call consumed some, and whenever
+	// more arrive. An error it returns closes the connection, after what was
+	// flushed has been sent.
+	Handler func(c *Conn) error
+
+	// Inline runs Handler on the loop instead, as each chunk arrives: no
+	// goroutine hand-off, the cheapest path, for handlers that never block.
+	// Reads then never wait (buffer.ErrShort when a request is incomplete:
+	// return, and be called again when more has arrived), and Flush never
+	// waits either.
+	Inline bool
+
+	// OnConnect runs on the loop for each new connection, before its first
+	// data; OnDisconnect runs on the loop once it has closed, with the reason.
+	// Neither may block.
+	OnConnect    func(c *Conn)
+	OnDisconnect func(c *Conn, err error)
+
+	// TLSConfig, when set, serves TLS: each connection is handed to
+	// TLSHandler, on its own goroutine, as a *tls.Conn over the Conn's
+	// net.Conn methods, once the handshake is done. Handler and Inline are
+	// not used. HandshakeTimeout bounds the handshake (default 10 s).
+	TLSConfig        *tls.Config
+	TLSHandler       func(tc *tls.Conn) error
+	HandshakeTimeout time.Duration
+
+	Options
+
+	// MaxConns refuses connections past this many open ones: they are
+	// accepted and closed at once, so that the client sees a clean close
+	// instead of a stuck connect. 0 means no limit.
+	MaxConns int
+
+	// IdleTimeout closes a connection that made no progress (no bytes read
+	// by its handler, none sent) for between IdleTimeout and 1.5 times it. A
+	// client that trickles bytes without completing a request is idle. 0
+	// means never.
+	IdleTimeout time.Duration
+
+	// ReusePort makes ListenAndServe open one TCP listener per loop with
+	// SO_REUSEPORT, so that the kernel spreads connections over the loops
+	// and each is served where it was accepted.
+	ReusePort bool
+
+	// Poller is the poller to run on; by default the Server starts its own,
+	// with Backend and Loops, and closes it in Shutdown.
+	Poller  *poller.Poller
+	Backend poller.Backend
+	Loops   int
+
+	mu        sync.Mutex
+	eng       *engine
+	listeners []*listener
+	conns     []connList // by loop ID; each used only on its loop
+	closing   bool
+	done      chan struct{} // closed when Shutdown begins
+	active    atomic.Int64  // open connections
+	drained   chan struct{} // signalled when active falls to 0 while closing
+	workers   workers
+}
+
+// connList is a loop's list of a server's open connections.
+type connList struct{ head *Conn }
+
+// A listener is one listening socket registered on a loop.
+type listener struct {
+	s    *Server
+	loop *poller.Loop
+	h    *poller.Handle // on loop
+	l    net.Listener   // the caller's, closed by Shutdown; nil for ReusePort sockets
+	own  bool           // accepted connections stay on this loop
+	addr net.Addr
+}
+
+// start makes the engine on first use.
+func (s *Server) start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return ErrServerClosed
+	}
+	if s.eng != nil {
+		return nil
+	}
+	if s.TLSConfig != nil && s.TLSHandler == nil {
+		return errors.New("conn: Server.TLSConfig set without TLSHandler")
+	}
+	if s.TLSConfig == nil && s.Handler == nil {
+		return errors.New("conn: Server.Handler not set")
+	}
+	if s.TLSConfig != nil && s.Inline {
+		return errors.New("conn: TLS is not served inline")
+	}
+	p, owned := s.Poller, false
+	if p == nil {
+		var err error
+		if p, err = poller.New(poller.Options{Backend: s.Backend, Loops: s.Loops}); err != nil {
+			return err
+		}
+		owned = true
+	}
+	s.eng = newEngine(p, owned)
+	s.conns = make([]connList, len(p.Loops()))
+	s.done = make(chan struct{})
+	s.drained = make(chan struct{}, 1)
+	return nil
+}
+
+// Serve serves the connections that arrive on l, which must be a
+// *net.TCPListener or a *net.UnixListener, until Shutdown or Close; then it
+// returns ErrServerClosed. It takes l over, and closes it on Shutdown.
+func (s *Server) Serve(l net.Listener) error {
+	if err := s.start(); err != nil {
+		return err
+	}
+	fd, err := dupListener(l)
+	if err != nil {
+		return err
+	}
+	if err := s.listen(s.eng.p.Next(), fd, l, false); err != nil {
+		return err
+	}
+	<-s.done
+	return ErrServerClosed
+}
+
+// ListenAndServe listens on network ("tcp", "tcp4", "tcp6" or "unix") and
+// address, and serves as Serve does. With ReusePort it opens one TCP
+// listener per loop.
+func (s *Server) ListenAndServe(network, address string) error {
+	if !s.ReusePort || network == "unix" {
+		l, err := net.Listen(network, address)
+		if err != nil {
+			return err
+		}
+		return s.Serve(l)
+	}
+	if err := s.start(); err != nil {
+		return err
+	}
+	fds, err := listenReusePort(network, address, len(s.eng.p.Loops()))
+	if err != nil {
+		return err
+	}
+	for i, l := range s.eng.p.Loops() {
+		if err := s.listen(l, fds[i], nil, true); err != nil {
+			for _, fd := range fds[i+1:] {
+				closeFD(fd)
+			}
+			return err
+		}
+	}
+	<-s.done
+	return ErrServerClosed
+}
+
+// Addrs returns the addresses the server listens on.
+func (s *Server) Addrs() []net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var addrs []net.Addr
+	for _, ln := range s.listeners {
+		if ln.l != nil {
+			addrs = append(addrs, ln.l.Addr())
+		} else if ln.addr != nil {
+			addrs = append(addrs, ln.addr)
+		}
+	}
+	return addrs
+}
+
+// listen registers a listening descriptor on loop and starts accepting.
+func (s *Server) listen(loop *poller.Loop, fd int, l net.Listener, own bool) error {
+	ln := &listener{s: s, loop: loop, l: l, own: own, addr: sockName(fd)}
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		closeFD(fd)
+		return ErrServerClosed
+	}
+	s.listeners = append(s.listeners, ln)
+	s.mu.Unlock()
+	errc := make(chan error, 1)
+	err := loop.PostFunc(func() {
+		h, err := loop.Register(fd, (*acceptSide)(ln))
+		if err != nil {
+			closeFD(fd)
+			errc <- err
+			return
+		}
+		ln.h = h
+		errc <- h.Accept()
+	})
+	if err != nil {
+		closeFD(fd)
+		return err
+	}
+	return <-errc
+}
+
+// acceptSide is a listener as its loop sees it.
+type acceptSide listener
+
+func (a *acceptSide) OnAccept(_ *poller.Handle, fd int, err error) {
+	if err != nil {
+		return // the poller backs off by itself after EMFILE; Close ends it
+	}
+	s := a.s
+	if n := s.active.Add(1); s.MaxConns > 0 && n > int64(s.MaxConns) {
+		closeFD(fd)
+		s.connGone()
+		return
+	}
+	if a.own {
+		s.setup(a.loop, fd)
+		return
+	}
+	l := s.eng.p.Next()
+	if l == a.loop {
+		s.setup(l, fd)
+		return
+	}
+	if l.PostFunc(func() { s.setup(l, fd) }) != nil {
+		closeFD(fd)
+		s.connGone()
+	}
+}
+
+func (*acceptSide) OnRecv(*poller.Handle, poller.Chunk, error) {}
+func (*acceptSide) OnSend(*poller.Handle, int, error)          {}
+func (*acceptSide) OnConnect(*poller.Handle, error)            {}
+func (a *acceptSide) OnClose(*poller.Handle)                   { a.h = nil }
+
+// setup starts serving an accepted descriptor, on loop l.
+func (s *Server) setup(l *poller.Loop, fd int) {
+	c := newConn(s.eng, l, s, &s.Options)
+	tune(fd, &s.Options)
+	c.local, c.remote = sockName(fd), peerName(fd)
+	h, err := l.Register(fd, (*loopSide)(c))
+	if err != nil {
+		closeFD(fd)
+		s.connGone()
+		return
+	}
+	c.h = h
+	list := &s.conns[l.ID()]
+	c.next = list.head
+	if list.head != nil {
+		list.head.prev = c
+	}
+	list.head = c
+	if s.OnConnect != nil {
+		s.OnConnect(c)
+	}
+	if s.IdleTimeout > 0 {
+		c.idle = l.AfterFunc(s.IdleTimeout/2, c.idleCheck)
+	}
+	if s.closingNow() {
+		// Shutdown began after the accept: serve no new connection.
+		h.Close()
+		return
+	}
+	h.Recv()
+}
+
+// untrack removes c from its loop's list, on the loop, once it has closed.
+func (s *Server) untrack(c *Conn) {
+	list := &s.conns[c.loop.ID()]
+	if c.prev != nil {
+		c.prev.next = c.next
+	} else if list.head == c {
+		list.head = c.next
+	}
+	if c.next != nil {
+		c.next.prev = c.prev
+	}
+	c.prev, c.next = nil, nil
+	if s.OnDisconnect != nil {
+		s.OnDisconnect(c, c.err())
+	}
+	s.connGone()
+}
+
+func (s *Server) connGone() {
+	if s.active.Add(-1) == 0 && s.closingNow() {
+		select {
+		case s.drained <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (s *Server) closingNow() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
+}
+
+// idleCheck runs every half IdleTimeout on the loop; two checks in a row that
+// see no progress close the connection.
+func (c *Conn) idleCheck() {
+	c.idle = nil
+	if c.h == nil {
+		return
+	}
+	mark := [2]int64{c.rconsumed.Load(), c.sent.Load()}
+	quiet := mark == c.idleMark && !c.busy.Load() && !c.sending
+	if quiet && c.idleQuiet {
+		c.fail("idle", errIdle)
+		return
+	}
+	c.idleQuiet = quiet
+	c.idleMark = mark
+	c.idle = c.loop.AfterFunc(c.srv.IdleTimeout/2, c.idleCheck)
+}
+
+// serveInline runs the handler on the loop. linked says the last chunk was
+// linked into the buffer rather than copied: a residue left in it is copied
+// out, so that the loop's buffer goes back.
+func (c *Conn) serveInline(linked bool) {
+	s := c.srv
+	for {
+		if c.state.Load()&stClosed != 0 {
+			break
+		}
+		before, eof := c.consumed, c.state.Load()&stEOF != 0
+		if c.in.Len() == 0 && !eof {
+			break
+		}
+		if err := s.Handler(c); err != nil {
+			c.endWith(err)
+			break
+		}
+		if eof && c.in.Len() == 0 {
+			c.endWith(io.EOF)
+			break
+		}
+		if c.consumed == before || c.in.Len() == 0 {
+			break
+		}
+	}
+	if linked && c.state.Load()&stFreed == 0 {
+		c.compact()
+	}
+}
+
+// compact copies the unread bytes out of lent memory into the buffer's own.
+func (c *Conn) compact() {
+	n := c.in.Len()
+	if n == 0 {
+		c.in.Release()
+		return
+	}
+	lp := c.eng.local(c.loop)
+	p, err := c.in.Peek(n)
+	if err != nil {
+		return
+	}
+	lp.scratch = append(lp.scratch[:0], p...)
+	c.in.Skip(n)
+	c.in.Release()
+	c.in.Write(lp.scratch)
+	c.in.Flush()
+	if cap(lp.scratch) > 64<<10 {
+		lp.scratch = nil // a huge frame's residue: do not keep its memory
+	}
+}
+
+// endWith closes the connection after its handler returned err.
+func (c *Conn) endWith(err error) {
+	switch {
+	case errors.Is(err, io.EOF):
+		c.setClosed(&ConnError{Op: "read", Err: io.EOF})
+	case !Fatal(err):
+		c.setClosed(&ConnError{Op: "handler", Err: err})
+	}
+	c.wakeAll()
+	if c.inline {
+		c.loopClose()
+	} else {
+		c.post((*closeTask)(c))
+	}
+}
+
+// serve runs the handler on a worker goroutine while the connection has
+// something to serve. busy is set, and the worker holds a reference.
+func (c *Conn) serve() {
+	defer c.unref()
+	s := c.srv
+	if s.TLSConfig != nil {
+		s.serveTLS(c)
+		return
+	}
+	for {
+		ev := c.events.Load()
+		st := c.state.Load()
+		if st&stClosed != 0 {
+			return
+		}
+		if n := c.Len(); n > 0 || st&stEOF != 0 {
+			before := c.consumed
+			if err := s.Handler(c); err != nil {
+				c.endWith(err)
+				return
+			}
+			if c.state.Load()&stEOF != 0 && c.Len() == 0 {
+				c.endWith(io.EOF)
+				return
+			}
+			if c.Len() > 0 && c.consumed != before {
+				continue
+			}
+		}
+		c.busy.Store(false)
+		// An arrival that came while the handler ran saw busy set and left
+		// the connection to us.
+		if c.events.Load() == ev || !c.busy.CompareAndSwap(false, true) {
+			return
+		}
+	}
+}
+
+// serveTLS runs the handshake and TLSHandler for the connection's life.
+func (s *Server) serveTLS(c *Conn) {
+	tc := tls.Server(c, s.TLSConfig)
+	d := s.HandshakeTimeout
+	if d <= 0 {
+		d = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	err := tc.HandshakeContext(ctx)
+	cancel()
+	if err == nil {
+		err = s.TLSHandler(tc)
+	}
+	if err != nil {
+		c.endWith(err)
+		return
+	}
+	tc.Close() // sends close_notify, then closes c
+}
+
+// Shutdown stops the server gracefully: it stops accepting, closes the
+// connections with no handler running and nothing left to send, lets
+// running handlers finish (their connections close when they return), and
+// when ctx ends first, closes everything still open and returns ctx's
+// error. It returns once every connection has closed, every goroutine it
+// started has returned, and the poller it started has stopped.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	s.closing = true
+	listeners := s.listeners
+	eng := s.eng
+	s.mu.Unlock()
+	if eng == nil {
+		return nil
+	}
+	for _, ln := range listeners {
+		ln.loop.PostFunc(func() {
+			if ln.h != nil {
+				ln.h.Close()
+			}
+		})
+		if ln.l != nil {
+			ln.l.Close()
+		}
+	}
+	s.closeConns(false)
+	var err error
+	if s.active.Load() > 0 {
+		select {
+		case <-s.drained:
+		case <-ctx.Done():
+			err = ctx.Err()
+			s.closeConns(true)
+			for s.active.Load() > 0 {
+				<-s.drained
+			}
+		}
+	}
+	close(s.done)
+	s.workers.close()
+	if eng.owned {
+		if cerr := eng.p.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// Close closes every listener and connection at once, as Shutdown with a
+// context that has ended.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Shutdown(ctx); err != nil && err != context.Canceled {
+		return err
+	}
+	return nil
+}
+
+// closeConns closes, on each loop, the connections that are idle, or all of
+// them when force is set.
+func (s *Server) closeConns(force bool) {
+	var wg sync.WaitGroup
+	for i, l := range s.eng.p.Loops() {
+		wg.Add(1)
+		if l.PostFunc(func() {
+			defer wg.Done()
+			for c := s.conns[i].head; c != nil; {
+				next := c.next
+				switch {
+				case force:
+					c.fail("shutdown", ErrServerClosed)
+				case !c.busy.Load():
+					c.setClosed(&ConnError{Op: "shutdown", Err: ErrServerClosed})
+					c.wakeAll()
+					c.loopClose()
+				default:
+					// A handler runs: it sees the close when it returns.
+					c.setClosed(&ConnError{Op: "shutdown", Err: ErrServerClosed})
+					c.post((*closeTask)(c))
+				}
+				c = next
+			}
+		}) != nil {
+			wg.Done()
+		}
+	}
+	wg.Wait()
+}
+
+// workers is a pool of goroutines that run handlers.
+type workers struct {
+	mu     sync.Mutex
+	idle   []chan *Conn
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// maxIdleWorkers caps the goroutines kept waiting for work; more exit.
+const maxIdleWorkers = 256
+
+// run hands c to an idle worker, or to a new one.
+func (w *workers) run(c *Conn) {
+	w.mu.Lock()
+	if n := len(w.idle); n > 0 {
+		ch := w.idle[n-1]
+		w.idle = w.idle[:n-1]
+		w.mu.Unlock()
+		ch <- c
+		return
+	}
+	w.wg.Add(1)
+	w.mu.Unlock()
+	go w.work(c)
+}
+
+func (w *workers) work(c *Conn) {
+	defer w.wg.Done()
+	var ch chan *Conn
+	for c != nil {
+		c.serve()
+		w.mu.Lock()
+		if w.closed || len(w.idle) >= maxIdleWorkers {
+			w.mu.Unlock()
+			return
+		}
+		if ch == nil {
+			ch = make(chan *Conn, 1)
+		}
+		w.idle = append(w.idle, ch)
+		w.mu.Unlock()
+		c = <-ch
+	}
+}
+
+// close stops the idle workers and waits for every worker to return.
+func (w *workers) close() {
+	w.mu.Lock()
+	w.closed = true
+	for _, ch := range w.idle {
+		close(ch)
+	}
+	w.idle = nil
+	w.mu.Unlock()
+	w.wg.Wait()
+}
