@@ -106,6 +106,7 @@ const (
 	stEOF                    // the peer closed its sending side
 	stLoopDone               // the handle's OnClose ran
 	stFreed                  // the buffers are back in their pools
+	stShutdown               // the server shuts down: close once the handler returns
 )
 
 func newConn(e *engine, l *poller.Loop, srv *Server, opts *Options) *Conn {
@@ -281,7 +282,7 @@ func (c *Conn) Slice(n int) (buffer.Reader, error) {
 func (c *Conn) Len() int {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	if c.state.Load()&stFreed != 0 {
+	if c.state.Load()&(stUserClosed|stFreed) != 0 {
 		return 0
 	}
 	return c.in.Len()
@@ -292,7 +293,7 @@ func (c *Conn) Len() int {
 func (c *Conn) Release() error {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	if c.state.Load()&stFreed != 0 {
+	if c.state.Load()&(stUserClosed|stFreed) != 0 {
 		return ErrClosed
 	}
 	return c.in.Release()
@@ -352,7 +353,7 @@ func (c *Conn) Append(p []byte, release func([]byte)) error {
 func (c *Conn) Unflushed() int {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	if c.state.Load()&stFreed != 0 {
+	if c.state.Load()&(stUserClosed|stFreed) != 0 {
 		return 0
 	}
 	return c.out.Unflushed()

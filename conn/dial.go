@@ -52,12 +52,13 @@ func Dial(ctx context.Context, network, address string, opts *DialOptions) (*Con
 	l := e.p.Next()
 	c := newConn(e, l, nil, &o)
 	c.remote = addr
-	c.connected = make(chan error, 1)
+	connected := make(chan error, 1)
+	c.connected = connected // the loop's from here: it clears it once it has answered
 	err = l.PostFunc(func() {
 		h, err := l.Register(fd, (*loopSide)(c))
 		if err != nil {
 			closeFD(fd)
-			c.connected <- err
+			connected <- err
 			c.connected = nil
 			c.unref() // the loop's: it never had the handle
 			return
@@ -73,7 +74,7 @@ func Dial(ctx context.Context, network, address string, opts *DialOptions) (*Con
 		return nil, err
 	}
 	select {
-	case err = <-c.connected:
+	case err = <-connected:
 	case <-ctx.Done():
 		c.Close()
 		return nil, &net.OpError{Op: "dial", Net: network, Addr: addr, Err: ctx.Err()}

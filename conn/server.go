@@ -79,6 +79,9 @@ type Server struct {
 	closing   bool
 	done      chan struct{} // closed when Shutdown begins
 	active    atomic.Int64  // open connections
+	accepted  atomic.Int64
+	refused   atomic.Int64
+	acceptErr atomic.Int64
 	drained   chan struct{} // signalled when active falls to 0 while closing
 	workers   workers
 }
@@ -193,6 +196,24 @@ func (s *Server) Addrs() []net.Addr {
 	return addrs
 }
 
+// ServerStats are a server's counters since it started.
+type ServerStats struct {
+	Active       int64 // connections open now
+	Accepted     int64 // connections accepted, Refused included
+	Refused      int64 // closed at once for MaxConns
+	AcceptErrors int64 // failed accepts, such as running out of descriptors
+}
+
+// Stats returns the server's counters.
+func (s *Server) Stats() ServerStats {
+	return ServerStats{
+		Active:       s.active.Load(),
+		Accepted:     s.accepted.Load(),
+		Refused:      s.refused.Load(),
+		AcceptErrors: s.acceptErr.Load(),
+	}
+}
+
 // listen registers a listening descriptor on loop and starts accepting.
 func (s *Server) listen(loop *poller.Loop, fd int, l net.Listener, own bool) error {
 	ln := &listener{s: s, loop: loop, l: l, own: own, addr: sockName(fd)}
@@ -226,11 +247,18 @@ func (s *Server) listen(loop *poller.Loop, fd int, l net.Listener, own bool) err
 type acceptSide listener
 
 func (a *acceptSide) OnAccept(_ *poller.Handle, fd int, err error) {
-	if err != nil {
-		return // the poller backs off by itself after EMFILE; Close ends it
-	}
 	s := a.s
+	if err != nil {
+		// Out of descriptors or memory, the poller backs off and retries
+		// by itself; after Close, accepting has ended.
+		if fd == -1 && !errors.Is(err, poller.ErrClosed) {
+			s.acceptErr.Add(1)
+		}
+		return
+	}
+	s.accepted.Add(1)
 	if n := s.active.Add(1); s.MaxConns > 0 && n > int64(s.MaxConns) {
+		s.refused.Add(1)
 		closeFD(fd)
 		s.connGone()
 		return
@@ -328,7 +356,9 @@ func (c *Conn) idleCheck() {
 		return
 	}
 	mark := [2]int64{c.rconsumed.Load(), c.sent.Load()}
-	quiet := mark == c.idleMark && !c.busy.Load() && !c.sending
+	// A handler waiting in a read for the rest of a request is not busy.
+	working := c.busy.Load() && c.rwait.Load() == nil
+	quiet := mark == c.idleMark && !working && !c.sending
 	if quiet && c.idleQuiet {
 		c.fail("idle", errIdle)
 		return
@@ -355,6 +385,7 @@ func (c *Conn) serveInline(linked bool) {
 			c.endWith(err)
 			break
 		}
+		c.checkBacklog()
 		if eof && c.in.Len() == 0 {
 			c.endWith(io.EOF)
 			break
@@ -395,6 +426,8 @@ func (c *Conn) endWith(err error) {
 	switch {
 	case errors.Is(err, io.EOF):
 		c.setClosed(&ConnError{Op: "read", Err: io.EOF})
+	case err == ErrServerClosed:
+		c.setClosed(&ConnError{Op: "shutdown", Err: err})
 	case !Fatal(err):
 		c.setClosed(&ConnError{Op: "handler", Err: err})
 	}
@@ -436,6 +469,10 @@ func (c *Conn) serve() {
 			}
 		}
 		c.busy.Store(false)
+		if c.state.Load()&stShutdown != 0 {
+			c.endWith(ErrServerClosed)
+			return
+		}
 		// An arrival that came while the handler ran saw busy set and left
 		// the connection to us.
 		if c.events.Load() == ev || !c.busy.CompareAndSwap(false, true) {
@@ -540,14 +577,15 @@ func (s *Server) closeConns(force bool) {
 				switch {
 				case force:
 					c.fail("shutdown", ErrServerClosed)
-				case !c.busy.Load():
-					c.setClosed(&ConnError{Op: "shutdown", Err: ErrServerClosed})
-					c.wakeAll()
-					c.loopClose()
 				default:
-					// A handler runs: it sees the close when it returns.
-					c.setClosed(&ConnError{Op: "shutdown", Err: ErrServerClosed})
-					c.post((*closeTask)(c))
+					// A running handler finishes its call; its worker
+					// closes the connection after, as it sees stShutdown.
+					// Set before busy is read here, and read by the worker
+					// after it clears busy: one of the two closes.
+					c.setState(stShutdown)
+					if !c.busy.Load() {
+						c.endWith(ErrServerClosed)
+					}
 				}
 				c = next
 			}

@@ -160,13 +160,18 @@ func (e *epoll) send(h *Handle) (bool, error) {
 }
 
 // advance drops the first n bytes from bufs.
+//
+// What remains moves to the front of bufs rather than bufs being resliced
+// past what was written: Handle.Send reuses the backing array, and a slice
+// that had lost its front capacity cost an allocation per send.
 func advance(bufs [][]byte, n int) [][]byte {
 	i := 0
 	for ; i < len(bufs) && n >= len(bufs[i]); i++ {
 		n -= len(bufs[i])
-		bufs[i] = nil
 	}
-	bufs = bufs[i:]
+	k := copy(bufs, bufs[i:])
+	clear(bufs[k:])
+	bufs = bufs[:k]
 	if n > 0 {
 		bufs[0] = bufs[0][n:]
 	}

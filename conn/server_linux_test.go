@@ -1,0 +1,396 @@
+package conn_test
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ringwire/ringwire/conn"
+)
+
+func TestEchoConcurrentPipelined(t *testing.T) {
+	forEachMode(t, func(t *testing.T, m mode) {
+		addr := serve(t, &conn.Server{Handler: framedEcho}, m)
+		var wg sync.WaitGroup
+		for i := range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := dialStd(t, addr)
+				// 16 frames written at once, of sizes that cross chunks.
+				var batch, frames []byte
+				for j := range 16 {
+					p := pattern(100+j*997+i*13, byte(i+j))
+					f := binary.BigEndian.AppendUint32(nil, uint32(len(p)))
+					frames = append(append(frames, f...), p...)
+				}
+				batch = append(batch, frames...)
+				for range 5 {
+					if _, err := c.Write(batch); err != nil {
+						t.Error(err)
+						return
+					}
+					got := make([]byte, len(batch))
+					if _, err := io.ReadFull(c, got); err != nil || string(got) != string(batch) {
+						t.Errorf("pipelined echo: %v", err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	})
+}
+
+func TestConnectDisconnectCallbacks(t *testing.T) {
+	forEachMode(t, func(t *testing.T, m mode) {
+		var connects, disconnects atomic.Int32
+		reasons := make(chan error, 1)
+		s := &conn.Server{
+			Handler:      framedEcho,
+			OnConnect:    func(c *conn.Conn) { connects.Add(1); c.SetContext("session") },
+			OnDisconnect: func(c *conn.Conn, err error) { disconnects.Add(1); reasons <- err },
+		}
+		addr := serve(t, s, m)
+		c := dialStd(t, addr)
+		roundTrip(t, c, []byte("hi"))
+		c.Close()
+		select {
+		case err := <-reasons:
+			if !errors.Is(err, io.EOF) {
+				t.Errorf("disconnect reason after the client closed: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no OnDisconnect")
+		}
+		if connects.Load() != 1 || disconnects.Load() != 1 {
+			t.Errorf("connects %d disconnects %d", connects.Load(), disconnects.Load())
+		}
+	})
+}
+
+// TestPeerResetMidFrame: a client that resets the connection half-way
+// through a frame ends only its own connection.
+func TestPeerResetMidFrame(t *testing.T) {
+	forEachMode(t, func(t *testing.T, m mode) {
+		reasons := make(chan error, 1)
+		s := &conn.Server{Handler: framedEcho, OnDisconnect: func(_ *conn.Conn, err error) { reasons <- err }}
+		addr := serve(t, s, m)
+		other := dialStd(t, addr)
+		roundTrip(t, other, []byte("before"))
+		c := dialStd(t, addr).(*net.TCPConn)
+		c.Write([]byte{0, 0, 1, 0, 'p', 'a', 'r', 't'}) // 256 bytes announced, 4 sent
+		time.Sleep(20 * time.Millisecond)
+		c.SetLinger(0)
+		c.Close() // RST
+		select {
+		case err := <-reasons:
+			if !conn.Fatal(err) {
+				t.Errorf("disconnect reason after a reset: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no OnDisconnect after a reset")
+		}
+		roundTrip(t, other, []byte("after"))
+	})
+}
+
+// TestHalfClose: a client that shuts down its sending side still gets every
+// reply, then the server closes.
+func TestHalfClose(t *testing.T) {
+	forEachMode(t, func(t *testing.T, m mode) {
+		addr := serve(t, &conn.Server{Handler: framedEcho}, m)
+		c := dialStd(t, addr).(*net.TCPConn)
+		var want []byte
+		for i := range 50 {
+			p := pattern(3000, byte(i))
+			want = binary.BigEndian.AppendUint32(want, uint32(len(p)))
+			want = append(want, p...)
+		}
+		c.Write(want)
+		c.CloseWrite()
+		got, err := io.ReadAll(c)
+		if err != nil || string(got) != string(want) {
+			t.Fatalf("after half-close: read %d of %d bytes, %v", len(got), len(want), err)
+		}
+	})
+}
+
+// slowClient sends a frame one byte per 100 ms, and reports how long until
+// the server closed the connection.
+func slowClient(t *testing.T, addr string) time.Duration {
+	c := dialStd(t, addr)
+	start := time.Now()
+	frame := append([]byte{0, 0, 0, 200}, make([]byte, 200)...)
+	go func() {
+		for _, b := range frame {
+			if _, err := c.Write([]byte{b}); err != nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	c.SetReadDeadline(time.Now().Add(15 * time.Second))
+	if n, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatalf("the slow client got a reply of %d bytes", n)
+	} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatal("the server never closed the slow client")
+	}
+	return time.Since(start)
+}
+
+func TestSlowClientIdleTimeout(t *testing.T) {
+	forEachMode(t, func(t *testing.T, m mode) {
+		addr := serve(t, &conn.Server{Handler: framedEcho, IdleTimeout: 400 * time.Millisecond}, m)
+		// A client that completes requests in time is not idle.
+		fast := dialStd(t, addr)
+		for range 6 {
+			roundTrip(t, fast, []byte("ping"))
+			time.Sleep(100 * time.Millisecond)
+		}
+		// Counted from the accept, a little before the client's clock starts.
+		if d := slowClient(t, addr); d < 350*time.Millisecond || d > 5*time.Second {
+			t.Errorf("the slow client was closed after %v, want 400-600 ms", d)
+		}
+		roundTrip(t, dialStd(t, addr), []byte("still served"))
+	})
+}
+
+func TestSlowClientReadDeadline(t *testing.T) {
+	for _, m := range modes {
+		if m.inline {
+			continue // inline reads never wait: idle timeout is their bound
+		}
+		t.Run(m.String(), func(t *testing.T) {
+			requireBackend(t, m.backend)
+			h := func(c *conn.Conn) error {
+				// The whole request within 300 ms of its first byte.
+				c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+				return framedEcho(c)
+			}
+			addr := serve(t, &conn.Server{Handler: h}, m)
+			if d := slowClient(t, addr); d > 5*time.Second {
+				t.Errorf("the slow client was closed after %v", d)
+			}
+		})
+	}
+}
+
+// TestBackpressure: a handler that stops reading makes the server stop
+// receiving from that peer, and only that peer.
+func TestBackpressure(t *testing.T) {
+	forEachMode(t, func(t *testing.T, m mode) {
+		const max = 256 << 10
+		stall := make(chan struct{})
+		var stalledConn atomic.Pointer[conn.Conn]
+		h := func(c *conn.Conn) error {
+			if c.Context() == "stall" {
+				stalledConn.Store(c)
+				if !m.inline {
+					<-stall // a blocked handler reads nothing
+				}
+				return nil // inline: returns without reading
+			}
+			return framedEcho(c)
+		}
+		s := &conn.Server{Handler: h, Options: conn.Options{MaxBuffered: max}}
+		var first atomic.Bool
+		s.OnConnect = func(c *conn.Conn) {
+			if first.CompareAndSwap(false, true) {
+				c.SetContext("stall")
+			}
+		}
+		addr := serve(t, s, m)
+		defer close(stall)
+		stalled := dialStd(t, addr)
+		time.Sleep(20 * time.Millisecond)
+		other := dialStd(t, addr)
+		// The stalled peer can write MaxBuffered plus what the kernels
+		// buffer, then its writes block.
+		stalled.SetWriteDeadline(time.Now().Add(500 * time.Millisecond))
+		chunk := make([]byte, 64<<10)
+		written := 0
+		for written < 512<<20 {
+			n, err := stalled.Write(chunk)
+			written += n
+			if err != nil {
+				break
+			}
+		}
+		if written >= 512<<20 {
+			t.Fatal("512 MiB written to a server whose handler reads nothing")
+		}
+		if c := stalledConn.Load(); c == nil || c.Len() > max+64<<10 {
+			t.Errorf("the stalled connection buffered %d bytes, MaxBuffered %d", c.Len(), max)
+		}
+		roundTrip(t, other, pattern(10000, 1))
+	})
+}
+
+func TestMaxConns(t *testing.T) {
+	forEachMode(t, func(t *testing.T, m mode) {
+		addr := serve(t, &conn.Server{Handler: framedEcho, MaxConns: 2}, m)
+		a, b := dialStd(t, addr), dialStd(t, addr)
+		roundTrip(t, a, []byte("a"))
+		roundTrip(t, b, []byte("b"))
+		refused := dialStd(t, addr)
+		refused.Write([]byte{0, 0, 0, 1, 'x'})
+		if n, err := refused.Read(make([]byte, 8)); err == nil {
+			t.Fatalf("a connection past MaxConns got %d bytes", n)
+		} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			t.Fatal("a connection past MaxConns was left hanging")
+		}
+		a.Close()
+		// Once a slot frees, a new connection is served.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			c := dialStd(t, addr)
+			c.SetDeadline(time.Now().Add(time.Second))
+			frame := []byte{0, 0, 0, 1, 'y'}
+			c.Write(frame)
+			got := make([]byte, 5)
+			if _, err := io.ReadFull(c, got); err == nil {
+				break
+			}
+			c.Close()
+			if time.Now().After(deadline) {
+				t.Fatal("no connection served after one closed")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}
+
+func TestShutdownBusyHandlers(t *testing.T) {
+	for _, m := range modes {
+		if m.inline {
+			continue
+		}
+		t.Run(m.String(), func(t *testing.T) {
+			requireBackend(t, m.backend)
+			started := make(chan struct{}, 1)
+			h := func(c *conn.Conn) error {
+				if p, err := c.Peek(8); err == nil && string(p[4:]) == "busy" && c.Context() == nil {
+					c.SetContext(true)
+					started <- struct{}{}
+					time.Sleep(200 * time.Millisecond) // busy
+				}
+				return framedEcho(c)
+			}
+			s := &conn.Server{Handler: h, Loops: 1, Backend: m.backend}
+			l, _ := net.Listen("tcp", "127.0.0.1:0")
+			served := make(chan error, 1)
+			go func() { served <- s.Serve(l) }()
+			addr := l.Addr().String()
+			idle := dialStd(t, addr)
+			roundTrip(t, idle, []byte("idle"))
+			busy := dialStd(t, addr)
+			busy.Write([]byte{0, 0, 0, 4, 'b', 'u', 's', 'y'})
+			<-started
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			shut := make(chan error, 1)
+			go func() { shut <- s.Shutdown(ctx) }()
+			// The idle connection closes at once; the busy one gets its reply.
+			idle.SetReadDeadline(time.Now().Add(5 * time.Second))
+			if _, err := idle.Read(make([]byte, 1)); err != io.EOF {
+				t.Errorf("idle connection during Shutdown: %v, want EOF", err)
+			}
+			got := make([]byte, 8)
+			if _, err := io.ReadFull(busy, got); err != nil || string(got[4:]) != "busy" {
+				t.Errorf("busy connection's reply during Shutdown: %q, %v", got, err)
+			}
+			if err := <-shut; err != nil {
+				t.Errorf("Shutdown: %v", err)
+			}
+			if err := <-served; !errors.Is(err, conn.ErrServerClosed) {
+				t.Errorf("Serve: %v", err)
+			}
+			if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+				t.Error("still accepting after Shutdown")
+			}
+		})
+	}
+}
+
+func TestShutdownForce(t *testing.T) {
+	requireBackend(t, modes[0].backend)
+	block := make(chan struct{})
+	defer close(block)
+	h := func(c *conn.Conn) error {
+		_, err := c.Next(1 << 20) // waits for bytes that never come
+		return err
+	}
+	s := &conn.Server{Handler: h, Loops: 1}
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(l) }()
+	c := dialStd(t, l.Addr().String())
+	c.Write([]byte("x"))
+	time.Sleep(50 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := s.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Shutdown past its deadline: %v", err)
+	}
+	<-served
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Error("connection open after a forced Shutdown")
+	}
+	if err := s.Shutdown(context.Background()); !errors.Is(err, conn.ErrServerClosed) {
+		t.Errorf("second Shutdown: %v", err)
+	}
+}
+
+func TestServeUnix(t *testing.T) {
+	forEachMode(t, func(t *testing.T, m mode) {
+		path := t.TempDir() + "/s.sock"
+		l, err := net.Listen("unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &conn.Server{Handler: framedEcho, Loops: 1, Backend: m.backend, Inline: m.inline}
+		served := make(chan error, 1)
+		go func() { served <- s.Serve(l) }()
+		defer func() {
+			s.Close()
+			<-served
+		}()
+		c, err := net.Dial("unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		roundTrip(t, c, pattern(50000, 3))
+	})
+}
+
+func TestReusePort(t *testing.T) {
+	forEachMode(t, func(t *testing.T, m mode) {
+		s := &conn.Server{Handler: framedEcho, Loops: 2, Backend: m.backend, Inline: m.inline, ReusePort: true}
+		served := make(chan error, 1)
+		go func() { served <- s.ListenAndServe("tcp", "127.0.0.1:0") }()
+		defer func() {
+			s.Close()
+			<-served
+		}()
+		var addrs []net.Addr
+		for deadline := time.Now().Add(5 * time.Second); len(addrs) < 2 && time.Now().Before(deadline); {
+			addrs = s.Addrs()
+			time.Sleep(time.Millisecond)
+		}
+		if len(addrs) != 2 || addrs[0].String() != addrs[1].String() {
+			t.Fatalf("listeners: %v", addrs)
+		}
+		for i := range 10 {
+			c := dialStd(t, addrs[0].String())
+			roundTrip(t, c, pattern(100, byte(i)))
+		}
+	})
+}
