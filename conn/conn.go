@@ -197,10 +197,19 @@ func (c *Conn) await(n int) error {
 		case st&stEOF != 0:
 			return io.EOF
 		case c.inline:
+			// Called again when more has arrived; meanwhile a request
+			// larger than MaxBuffered must not pause receiving.
+			c.rneed.Store(c.consumed + int64(n))
 			return buffer.ErrShort
 		}
 		need := c.consumed + int64(n)
 		c.rneed.Store(need)
+		// Receiving may have paused on MaxBuffered before this reader said
+		// it needs more: resume it. The loop stores inPaused, then reads
+		// rneed; this stores rneed, then reads inPaused: one sees the other.
+		if c.inPaused.Load() && c.arrived.Load() < need && c.inPaused.CompareAndSwap(true, false) {
+			c.post((*resumeTask)(c))
+		}
 		err := park(&c.rwait, &c.rmu, c.rdeadline.Load(), func() bool {
 			return c.arrived.Load() >= need || c.state.Load()&(stClosed|stEOF) != 0
 		})
@@ -347,6 +356,13 @@ func (c *Conn) Append(p []byte, release func([]byte)) error {
 		return err
 	}
 	return c.out.Append(p, release)
+}
+
+// Pending reports how many flushed bytes wait to be sent.
+func (c *Conn) Pending() int {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return int(c.flushed - c.sent.Load())
 }
 
 // Unflushed reports how many bytes were written since the last Flush.

@@ -168,9 +168,10 @@ func (c *Conn) checkBacklog() {
 		return
 	}
 	c.inPaused.Store(true)
-	// The reader may have consumed, and seen no pause, just before the
-	// store: look again, as consume does after its store.
-	if c.arrived.Load()-c.rconsumed.Load() <= max/2 && c.inPaused.CompareAndSwap(true, false) {
+	// The reader may have consumed, or asked for more, and seen no pause,
+	// just before the store: look again, as it does after its store.
+	if (c.arrived.Load()-c.rconsumed.Load() <= max/2 || c.arrived.Load() < c.rneed.Load()) &&
+		c.inPaused.CompareAndSwap(true, false) {
 		return
 	}
 	c.applyPause()
@@ -240,7 +241,18 @@ func (s *loopSide) OnSend(_ *poller.Handle, n int, err error) {
 // loopSend sends what was flushed, unless a send is in flight: its
 // completion sends the rest.
 func (c *Conn) loopSend() {
-	if c.sending || c.h == nil {
+	if c.h == nil {
+		return
+	}
+	// A peer that does not read what we send must not make us buffer without
+	// end: stop receiving its requests until the queue drains. Checked
+	// before the send in flight returns early: that send is the one a slow
+	// peer holds up.
+	if !c.outPaused && c.out.Len() > c.opts.writeHighWater() {
+		c.outPaused = true
+		c.applyPause()
+	}
+	if c.sending {
 		return
 	}
 	lp := c.eng.local(c.loop)
@@ -250,12 +262,6 @@ func (c *Conn) loopSend() {
 	}
 	c.sending = c.h.Send(views) == nil
 	clear(views) // Send copied them; keep no reference to the connection's memory
-	// A peer that does not read what we send must not make us buffer without
-	// end: stop receiving its requests until the queue drains.
-	if !c.outPaused && c.out.Len() > c.opts.writeHighWater() {
-		c.outPaused = true
-		c.applyPause()
-	}
 }
 
 func (s *loopSide) OnClose(*poller.Handle) {

@@ -8,14 +8,21 @@ type Options struct {
 	// MaxBuffered is how many received bytes may wait unread before the
 	// connection stops receiving (backpressure: the rest waits in the
 	// kernel, then in the peer); it resumes below half. A reader waiting for
-	// more than that many bytes is still served. 0 means 4 MiB.
+	// more than that many bytes is still served. 0 means 64 KiB.
 	MaxBuffered int
 
 	// WriteHighWater is how many flushed bytes may wait to be sent before
 	// Flush waits for them to drain below half, or, with WriteFailFast,
 	// refuses with ErrWouldBlock. Past it the connection also stops
 	// receiving: a peer that does not read its replies cannot make the
-	// server queue them without end. 0 means 4 MiB.
+	// server queue them without end. 0 means 64 KiB.
+	//
+	// Both defaults are small on purpose: the kernel's socket buffers
+	// (autotuned to megabytes) keep a connection's pipe full on their own,
+	// and what a server queues in user space it holds for every
+	// connection at once. With 4 MiB, 1,000 clients that wrote requests
+	// and read replies slowly grew a server by 1.4 GB in 5 s (bench/echo
+	// -mode slowread).
 	WriteHighWater int
 	WriteFailFast  bool
 
@@ -32,7 +39,7 @@ type Options struct {
 	Linger time.Duration
 }
 
-const defaultQueue = 4 << 20
+const defaultQueue = 64 << 10
 
 func (o *Options) maxBuffered() int    { return orDefault(o.MaxBuffered, defaultQueue) }
 func (o *Options) writeHighWater() int { return orDefault(o.WriteHighWater, defaultQueue) }

@@ -394,3 +394,48 @@ func TestReusePort(t *testing.T) {
 		}
 	})
 }
+
+// TestSlowReader: a peer that sends requests but does not read the replies
+// makes the server stop receiving from it once WriteHighWater bytes of
+// replies are queued: what the server holds for it stays bounded.
+func TestSlowReader(t *testing.T) {
+	forEachMode(t, func(t *testing.T, m mode) {
+		const high = 64 << 10
+		var served atomic.Pointer[conn.Conn]
+		s := &conn.Server{
+			Handler:   framedEcho,
+			OnConnect: func(c *conn.Conn) { served.Store(c) },
+			Options:   conn.Options{WriteHighWater: high, MaxBuffered: high},
+		}
+		addr := serve(t, s, m)
+		c := dialStd(t, addr)
+		frame := append([]byte{0, 0, 16, 0}, make([]byte, 4096)...)
+		written := 0
+		for {
+			c.SetWriteDeadline(time.Now().Add(300 * time.Millisecond))
+			n, err := c.Write(frame)
+			written += n
+			if err != nil {
+				break
+			}
+			if written > 1<<30 {
+				t.Fatal("1 GiB of requests taken from a peer that reads no reply")
+			}
+		}
+		sc := served.Load()
+		// Inline, the handler answers a whole received chunk (32 KiB at most)
+		// before the pause can take effect.
+		if p := sc.Pending(); p > high+32<<10+len(frame) {
+			t.Errorf("%d bytes of replies queued, high watermark %d", p, high)
+		}
+		t.Logf("the peer wrote %d KiB before the server stopped receiving", written>>10)
+		// Reading the replies lets the server go on.
+		go io.Copy(io.Discard, c)
+		c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		for range 100 {
+			if _, err := c.Write(frame); err != nil {
+				t.Fatalf("writing once the replies are read: %v", err)
+			}
+		}
+	})
+}

@@ -107,6 +107,7 @@ func (e *epoll) add(h *Handle) error {
 // interest is not in the epoll set at all: level-triggered epoll reports
 // hang-ups whatever the interest, and would spin on one nobody reads.
 func (e *epoll) arm(h *Handle) error {
+	h.unpark()
 	read, write := h.wants()
 	var want uint32
 	if read {

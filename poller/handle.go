@@ -220,6 +220,18 @@ func (h *Handle) Close() error {
 
 // deliver calls the Handler for one completion.
 func (h *Handle) deliver(c completion) {
+	if c.op == opRecv && h.paused && !h.closed {
+		// Queued before PauseRecv, behind a delivery that paused: io_uring
+		// hands over what it parked in one batch. Keep it for ResumeRecv,
+		// so that nothing is received after a pause. A final completion
+		// (an error, EOF) ends the receive only when it is delivered:
+		// until then Close must still complete it.
+		if c.err != nil {
+			h.receiving = true
+		}
+		h.park(c)
+		return
+	}
 	h.loop.stats.Completions++
 	switch c.op {
 	case opAccept:

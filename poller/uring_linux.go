@@ -150,6 +150,27 @@ func (u *uring) add(h *Handle) error {
 	return unix.SetNonblock(h.fd, true)
 }
 
+// park keeps a receive completion that came while h was paused.
+func (h *Handle) park(c completion) { h.ring.parkedRecv = append(h.ring.parkedRecv, c) }
+
+// unpark queues, on a resumed receive, the completions kept while it was
+// paused, in order. Those queued behind one that pauses again are parked
+// again as they come up (Handle.deliver).
+func (h *Handle) unpark() {
+	rs := &h.ring
+	if !h.receiving || h.paused || len(rs.parkedRecv) == 0 {
+		return
+	}
+	for _, c := range rs.parkedRecv {
+		if c.err != nil {
+			h.receiving = false // the receive ended while paused
+		}
+		h.loop.enqueue(c)
+	}
+	clear(rs.parkedRecv)
+	rs.parkedRecv = rs.parkedRecv[:0]
+}
+
 // arm submits the continuing requests h now wants, and cancels those it no
 // longer wants, at once: a cancel must reach the kernel before the caller
 // goes on, or a paused receive could still deliver.
@@ -162,16 +183,7 @@ func (u *uring) arm(h *Handle) error {
 		}
 		rs.parkedAccept = rs.parkedAccept[:0]
 	}
-	if h.receiving && !h.paused && len(rs.parkedRecv) > 0 {
-		for _, c := range rs.parkedRecv {
-			if c.err != nil {
-				h.receiving = false // the receive ended while paused
-			}
-			u.l.enqueue(c)
-		}
-		clear(rs.parkedRecv)
-		rs.parkedRecv = rs.parkedRecv[:0]
-	}
+	h.unpark()
 	switch {
 	case wantAccept && !rs.acceptArmed:
 		s := u.sqe()

@@ -59,7 +59,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Servers names every server, in the order a report lists them.
+// Servers names the poller-level servers, in the order a report lists them.
 var Servers = []string{
 	"cfloor",
 	"ringwire-epoll",
@@ -68,6 +68,21 @@ var Servers = []string{
 	"netpoll",
 	"gonet",
 	"iouring-go",
+}
+
+// ConnServers names the servers of the conn-level report: ringwire's conn
+// package with each handler model on each backend, the peers' equivalents
+// (gnet on its loop and with its worker pool), and the floor.
+var ConnServers = []string{
+	"cfloor",
+	"conn-inline-epoll",
+	"conn-inline-iouring",
+	"conn-request-epoll",
+	"conn-request-iouring",
+	"gnet",
+	"gnet-pool",
+	"netpoll",
+	"gonet",
 }
 
 // A Case is one load: Conns connections, each writing Pipeline frames of
@@ -134,10 +149,12 @@ type Result struct {
 	Server string
 	Case   Case
 
-	Msgs  int64   // replies received in the window
-	QPS   float64 // Msgs per second
-	P50us float64 // median round trip (Pipeline frames), microseconds
-	P99us float64 // 99th percentile round trip, microseconds
+	Msgs     int64   // replies received in the window
+	QPS      float64 // Msgs per second
+	P50us    float64 // median round trip (Pipeline frames), microseconds
+	P99us    float64 // 99th percentile round trip, microseconds
+	P999us   float64 // 99.9th percentile round trip, microseconds
+	MaxRSSKB int64   // the server's peak resident memory, kilobytes, at the end of the run
 
 	CPUus          float64 // server CPU (user + system) per message, microseconds
 	UserUs         float64 // server user CPU per message, microseconds
@@ -172,15 +189,18 @@ type usage struct {
 	UserNs   *int64 `json:"user_ns"`
 	SysNs    *int64 `json:"sys_ns"`
 	Syscalls int64  `json:"syscalls"`
+	RSSKB    int64  `json:"rss_kb"`
+	MaxRSSKB int64  `json:"max_rss_kb"`
 }
 
 // clientLine is any line the client prints: a mark or its result.
 type clientLine struct {
-	Mark  string   `json:"mark"`
-	Msgs  *int64   `json:"msgs"`
-	QPS   float64  `json:"qps"`
-	P50us float64  `json:"p50_us"`
-	P99us *float64 `json:"p99_us"`
+	Mark   string   `json:"mark"`
+	Msgs   *int64   `json:"msgs"`
+	QPS    float64  `json:"qps"`
+	P50us  float64  `json:"p50_us"`
+	P99us  *float64 `json:"p99_us"`
+	P999us float64  `json:"p999_us"`
 }
 
 // A Driver builds the binaries, once, and runs cases. Its methods may be
@@ -326,7 +346,7 @@ var Extra = []string{
 }
 
 func knownServer(name string) bool {
-	return slices.Contains(Servers, name) || slices.Contains(Extra, name)
+	return slices.Contains(Servers, name) || slices.Contains(ConnServers, name) || slices.Contains(Extra, name)
 }
 
 // goBuild is `go build`, never with the race detector, whatever GOFLAGS the
@@ -469,7 +489,8 @@ func (d *Driver) Run(c Case, server string) (Result, error) {
 		return res, fmt.Errorf("echo: server %s calls itself %q", server, final.Server)
 	}
 
-	res.Msgs, res.QPS, res.P50us, res.P99us = *out.Msgs, out.QPS, out.P50us, *out.P99us
+	res.Msgs, res.QPS, res.P50us, res.P99us, res.P999us = *out.Msgs, out.QPS, out.P50us, *out.P99us, out.P999us
+	res.MaxRSSKB = final.MaxRSSKB
 	res.WindowUserNs = *after.UserNs - *before.UserNs
 	res.WindowSysNs = *after.SysNs - *before.SysNs
 	res.SyscallsPerMsg = -1
@@ -595,11 +616,14 @@ func (p *proc) readUsage(timeout time.Duration) (*usage, error) {
 }
 
 // sample asks the server for a snapshot of its usage (SIGUSR1).
-func (p *proc) sample() (*usage, error) {
+func (p *proc) sample() (*usage, error) { return p.sampleWithin(5 * time.Second) }
+
+// sampleWithin is sample with a longer wait, for a server under overload.
+func (p *proc) sampleWithin(timeout time.Duration) (*usage, error) {
 	if err := p.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
 		return nil, fmt.Errorf("echo: signalling %s: %w", p.name, err)
 	}
-	return p.readUsage(5 * time.Second)
+	return p.readUsage(timeout)
 }
 
 // terminate stops the server with SIGTERM and returns its last line.

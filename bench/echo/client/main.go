@@ -18,6 +18,17 @@
 // second of it. With -marks it also prints {"mark":"start"} and
 // {"mark":"end"} lines when the window opens and closes, so that a driver
 // can sample the server there.
+//
+// Two other modes measure memory rather than time:
+//
+//   - -mode idle opens -conns connections, echoes one frame on each, prints
+//     {"mark":"idle"}, and holds them open, idle, until its standard input
+//     closes or -duration has passed: the server's resident memory per idle
+//     connection.
+//   - -mode slowread opens -conns connections that each write frames as fast
+//     as the server takes them while reading the replies at -readrate bytes
+//     per second, for -duration after {"mark":"start"}: a server without
+//     backpressure queues replies without end.
 package main
 
 import (
@@ -51,8 +62,22 @@ func main() {
 		warm     = flag.Duration("warmup", time.Second, "time before measuring")
 		dur      = flag.Duration("duration", 5*time.Second, "measured time")
 		marks    = flag.Bool("marks", false, "print {\"mark\":\"start\"} and {\"mark\":\"end\"} lines around the measured window")
+		mode     = flag.String("mode", "echo", "echo, idle or slowread")
+		readRate = flag.Int("readrate", 40<<10, "slowread: bytes per second each connection reads")
 	)
 	flag.Parse()
+	raiseNoFile()
+	switch *mode {
+	case "echo":
+	case "idle":
+		idle(*addr, *conns, *size, *dur)
+		return
+	case "slowread":
+		slowRead(*addr, *conns, *size, *readRate, *dur)
+		return
+	default:
+		fail("-mode %q: echo, idle or slowread", *mode)
+	}
 	if *conns < 1 || *size < 0 || *pipeline < 1 || *dur <= 0 || *warm < 0 {
 		fmt.Fprintln(os.Stderr, "client: need -conns >= 1, -size >= 0, -pipeline >= 1, -duration > 0, -warmup >= 0")
 		os.Exit(2)
@@ -115,11 +140,12 @@ func main() {
 		msgs += w.msgs
 	}
 	printJSON(struct {
-		Msgs  int64   `json:"msgs"`
-		QPS   float64 `json:"qps"`
-		P50us float64 `json:"p50_us"`
-		P99us float64 `json:"p99_us"`
-	}{msgs, float64(msgs) / window.Seconds(), h.quantile(0.50) / 1e3, h.quantile(0.99) / 1e3})
+		Msgs   int64   `json:"msgs"`
+		QPS    float64 `json:"qps"`
+		P50us  float64 `json:"p50_us"`
+		P99us  float64 `json:"p99_us"`
+		P999us float64 `json:"p999_us"`
+	}{msgs, float64(msgs) / window.Seconds(), h.quantile(0.50) / 1e3, h.quantile(0.99) / 1e3, h.quantile(0.999) / 1e3})
 }
 
 func fail(format string, args ...any) {

@@ -5,10 +5,12 @@
 // A server prints a line on SIGUSR1 (a snapshot, after which it goes on) and
 // a last one when SIGTERM or SIGINT stops it:
 //
-//	{"server":"gonet","user_ns":123,"sys_ns":456,"syscalls":-1}
+//	{"server":"gonet","user_ns":123,"sys_ns":456,"syscalls":-1,"rss_kb":9000,"max_rss_kb":9100}
 //
 // user_ns and sys_ns are getrusage(RUSAGE_SELF), the whole process; syscalls
-// is what the server counted itself, or -1 when it cannot count them.
+// is what the server counted itself, or -1 when it cannot count them; rss_kb
+// is the resident memory now (/proc/self/statm), max_rss_kb its peak
+// (getrusage's ru_maxrss).
 package report
 
 import (
@@ -60,6 +62,8 @@ type Usage struct {
 	UserNs   int64  `json:"user_ns"`
 	SysNs    int64  `json:"sys_ns"`
 	Syscalls int64  `json:"syscalls"`
+	RSSKB    int64  `json:"rss_kb"`
+	MaxRSSKB int64  `json:"max_rss_kb"`
 }
 
 // Self measures the process's CPU time now.
@@ -73,7 +77,27 @@ func Self(server string, syscalls int64) Usage {
 		UserNs:   ru.Utime.Nano(),
 		SysNs:    ru.Stime.Nano(),
 		Syscalls: syscalls,
+		RSSKB:    residentKB(),
+		MaxRSSKB: ru.Maxrss, // kilobytes on Linux
 	}
+}
+
+// residentKB reads the resident set size from /proc/self/statm, -1 if it
+// cannot.
+func residentKB() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return -1
+	}
+	pages, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil {
+		return -1
+	}
+	return pages * int64(os.Getpagesize()) / 1024
 }
 
 var stdout sync.Mutex

@@ -75,7 +75,15 @@ static void usage(void) {
 	getrusage(RUSAGE_SELF, &ru);
 	long long user = (long long)ru.ru_utime.tv_sec * 1000000000LL + ru.ru_utime.tv_usec * 1000LL;
 	long long sys = (long long)ru.ru_stime.tv_sec * 1000000000LL + ru.ru_stime.tv_usec * 1000LL;
-	printf("{\"server\":\"cfloor\",\"user_ns\":%lld,\"sys_ns\":%lld,\"syscalls\":-1}\n", user, sys);
+	long long rss = -1, pages, resident;
+	FILE *statm = fopen("/proc/self/statm", "r");
+	if (statm) {
+		if (fscanf(statm, "%lld %lld", &pages, &resident) == 2)
+			rss = resident * (sysconf(_SC_PAGESIZE) / 1024);
+		fclose(statm);
+	}
+	printf("{\"server\":\"cfloor\",\"user_ns\":%lld,\"sys_ns\":%lld,\"syscalls\":-1,\"rss_kb\":%lld,\"max_rss_kb\":%ld}\n",
+	       user, sys, rss, ru.ru_maxrss);
 	fflush(stdout);
 }
 
