@@ -13,7 +13,7 @@ STATICCHECK := $(BIN)/staticcheck-$(STATICCHECK_VERSION)
 # The root module and every sub-module that exists (bench/, fuzz/, interop/).
 MODULES := . $(patsubst %/go.mod,%,$(wildcard bench/go.mod fuzz/go.mod interop/go.mod))
 
-.PHONY: all test lint fmt-check vet staticcheck importcheck race debug fuzz-smoke fuzz bench cover clean
+.PHONY: all test lint fmt-check vet staticcheck importcheck race debug fuzz-smoke fuzz bench bench-all cover clean
 
 all: test
 
@@ -62,6 +62,10 @@ fuzz:
 
 bench:
 	cd bench && $(GO) run ./cmd/benchtab -o ../BENCHMARKS.md
+
+# Every suite: buffer, poller and conn (about 9 minutes).
+bench-all:
+	cd bench && $(GO) run ./cmd/benchtab -suite all -o ../BENCHMARKS.md
 
 cover:
 	$(GO) test -count=1 -coverprofile=cover.out ./...

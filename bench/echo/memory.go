@@ -165,8 +165,9 @@ func (d *Driver) SlowRead(server string, conns, size, readRate int, dur time.Dur
 	defer tick.Stop()
 	for sampling := true; sampling; {
 		// A server without backpressure is overloaded here, and slow to
-		// answer a signal.
-		u, err := srv.sampleWithin(30 * time.Second)
+		// answer a signal; one that takes longer than this has its series
+		// end there.
+		u, err := srv.sampleWithin(5 * time.Second)
 		if err != nil {
 			return res, err
 		}

@@ -43,7 +43,7 @@ func runEcho(cfg echoConfig) (string, error) {
 
 // echoMedian is the medians of one server's runs of one case.
 type echoMedian struct {
-	cpu, user, sys, syscalls, qps, p50, p99 float64
+	cpu, user, sys, syscalls, qps, p50, p99, p999 float64
 }
 
 // medianOf takes the medians over the runs that got replies; ok is false
@@ -68,6 +68,7 @@ func medianOf(rs []echo.Result) (m echoMedian, ok bool) {
 		qps:      get(func(r echo.Result) float64 { return r.QPS }),
 		p50:      get(func(r echo.Result) float64 { return r.P50us }),
 		p99:      get(func(r echo.Result) float64 { return r.P99us }),
+		p999:     get(func(r echo.Result) float64 { return r.P999us }),
 	}, true
 }
 
@@ -123,7 +124,7 @@ func renderEcho(cases []echo.Case, results map[string][]echo.Result, key func(ec
 	fmt.Fprintf(&b, "\nServers: %s. Medians of %d interleaved rounds of %v warm-up + %v measured per case "+
 		"and server; server pinned to CPU 1 and client to CPU 0, GOMAXPROCS=1 each. Machine: %s. Run %s.\n"+
 		"Reproduce: `cd bench && go run ./cmd/benchtab -suite poller -echo-rounds %d -echo-warmup %v -echo-duration %v` "+
-		"(`make bench` runs 3 rounds of 200ms + 500ms).\n",
+		"(`make bench-all` runs 3 rounds of 200ms + 500ms).\n",
 		strings.Join(names, ", "), cfg.rounds, cfg.warmup, cfg.duration, machine(), time.Now().UTC().Format("2006-01-02 15:04 UTC"),
 		cfg.rounds, cfg.warmup, cfg.duration)
 	return b.String()

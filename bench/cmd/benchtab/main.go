@@ -58,13 +58,22 @@ func main() {
 		cpu       = flag.Int("cpu", runtime.NumCPU()-1, "CPU to pin the benchmark to")
 		out       = flag.String("o", "../BENCHMARKS.md", "file to write the tables into (\"\" for standard output only)")
 		instr     = flag.Bool("instr", true, "count instructions per op with callgrind, where valgrind is installed")
-		only      = flag.String("suite", "", "run only the suite with this key (buffer, poller)")
+		only      = flag.String("suite", "conn", "the suite to run: buffer, poller, conn, or all")
 		echoCfg   echoConfig
+		connCfg   connConfig
 	)
 	flag.IntVar(&echoCfg.rounds, "echo-rounds", 3, "poller suite: rounds of every case and server")
 	flag.DurationVar(&echoCfg.warmup, "echo-warmup", 200*time.Millisecond, "poller suite: warm-up per run")
 	flag.DurationVar(&echoCfg.duration, "echo-duration", 500*time.Millisecond, "poller suite: measured time per run")
+	flag.IntVar(&connCfg.rounds, "conn-rounds", 3, "conn suite: rounds of every case and server")
+	flag.DurationVar(&connCfg.warmup, "conn-warmup", 150*time.Millisecond, "conn suite: warm-up per run")
+	flag.DurationVar(&connCfg.duration, "conn-duration", 400*time.Millisecond, "conn suite: measured time per run")
+	flag.IntVar(&connCfg.idleConns, "idle-conns", 10000, "conn suite: connections of the idle-memory run")
+	flag.IntVar(&connCfg.slowConns, "slow-conns", 1000, "conn suite: clients of the slow-reader run")
+	flag.DurationVar(&connCfg.slowDuration, "slow-duration", 2*time.Second, "conn suite: length of the slow-reader run")
+	flag.BoolVar(&connCfg.extraCases, "extra-cases", false, "conn suite: add the 64 B cases")
 	flag.Parse()
+	all := *only == "all"
 	tmp, err := os.MkdirTemp("", "benchtab")
 	if err != nil {
 		fatal(err)
@@ -72,7 +81,7 @@ func main() {
 	defer os.RemoveAll(tmp)
 
 	for _, s := range suites {
-		if *only != "" && s.key != *only {
+		if !all && s.key != *only {
 			continue
 		}
 		bin := filepath.Join(tmp, s.key+".test")
@@ -107,7 +116,19 @@ func main() {
 			}
 		}
 	}
-	if *only == "" || *only == "poller" {
+	if all || *only == "conn" {
+		table, err := runConn(connCfg)
+		if err != nil {
+			fatal(err)
+		}
+		fmt.Print(table)
+		if *out != "" {
+			if err := splice(*out, "conn", table); err != nil {
+				fatal(err)
+			}
+		}
+	}
+	if all || *only == "poller" {
 		table, err := runEcho(echoCfg)
 		if err != nil {
 			fatal(err)

@@ -3,14 +3,18 @@
 // OnTraffic peeks every complete frame and copies it. On the loop (server
 // gnet) it copies into the loop's reply buffer and replies with one Writev of
 // the copies. With a worker pool (server gnet-pool, the model gnet documents
-// for handlers that may block) it copies into a pooled slice and submits a
-// task to gnet's goroutine pool, which replies with AsyncWrite.
+// for handlers that may block) it copies into the connection's pending
+// replies and, unless a task already drains them, submits one to gnet's
+// goroutine pool, which replies with AsyncWrite. gnet keeps no order between
+// tasks: without the per-connection queue, pipelined replies came back out
+// of order.
 package gnetecho
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -57,18 +61,14 @@ func (e *echo) OnTraffic(c gnet.Conn) gnet.Action {
 			return gnet.Close
 		}
 		if e.pool != nil {
-			reply := byteslice.Get(n)
-			copy(reply, frame)
-			if _, err := c.Discard(n); err != nil {
-				return gnet.Close
+			q := c.Context().(*queue)
+			if q.add(frame) {
+				err := e.pool.Submit(func() { q.drain(c) })
+				if err != nil {
+					return gnet.Close
+				}
 			}
-			err := e.pool.Submit(func() {
-				c.AsyncWrite(reply, func(gnet.Conn, error) error {
-					byteslice.Put(reply) // the loop has written or copied it
-					return nil
-				})
-			})
-			if err != nil {
+			if _, err := c.Discard(n); err != nil {
 				return gnet.Close
 			}
 			continue
@@ -92,6 +92,55 @@ func (e *echo) OnTraffic(c gnet.Conn) gnet.Action {
 		}
 	}
 	return gnet.None
+}
+
+func (e *echo) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	if e.pool != nil {
+		c.SetContext(&queue{})
+	}
+	return nil, gnet.None
+}
+
+// queue is a connection's replies waiting for a pool task to send them, in
+// order.
+type queue struct {
+	mu        sync.Mutex
+	pending   []byte
+	scheduled bool
+}
+
+// add appends a reply and reports whether a task must be submitted.
+func (q *queue) add(frame []byte) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.pending == nil {
+		q.pending = byteslice.Get(len(frame))[:0]
+	}
+	q.pending = append(q.pending, frame...)
+	if q.scheduled {
+		return false
+	}
+	q.scheduled = true
+	return true
+}
+
+// drain sends the pending replies until none are left.
+func (q *queue) drain(c gnet.Conn) {
+	for {
+		q.mu.Lock()
+		buf := q.pending
+		q.pending = nil
+		if len(buf) == 0 {
+			q.scheduled = false
+			q.mu.Unlock()
+			return
+		}
+		q.mu.Unlock()
+		c.AsyncWrite(buf, func(gnet.Conn, error) error {
+			byteslice.Put(buf) // the loop has written or copied it
+			return nil
+		})
+	}
 }
 
 // stderrLogger keeps gnet's warnings and errors off standard output, which
