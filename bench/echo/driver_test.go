@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -56,7 +57,13 @@ var tinyCases = []Case{
 func TestServers(t *testing.T) {
 	testDriver.Log = t.Logf
 	defer func() { testDriver.Log = nil }()
-	for _, server := range Servers {
+	all := slices.Clone(Servers)
+	for _, s := range ConnServers {
+		if !slices.Contains(all, s) {
+			all = append(all, s)
+		}
+	}
+	for _, server := range all {
 		t.Run(server, func(t *testing.T) {
 			if _, err := testDriver.Build(server); err != nil {
 				var be *BuildError
@@ -86,7 +93,7 @@ func TestServers(t *testing.T) {
 				if res.P50us <= 0 || res.P99us < res.P50us {
 					t.Errorf("%s: latency p50 %v us, p99 %v us", c, res.P50us, res.P99us)
 				}
-				ringwire := strings.HasPrefix(server, "ringwire-")
+				ringwire := strings.HasPrefix(server, "ringwire-") || strings.HasPrefix(server, "conn-")
 				if ringwire && res.SyscallsPerMsg <= 0 || !ringwire && res.SyscallsPerMsg != -1 {
 					t.Errorf("%s: %v syscalls per message", c, res.SyscallsPerMsg)
 				}
