@@ -15,7 +15,7 @@ type backend interface {
 	add(h *Handle) error
 	// arm brings the kernel's view in line with the operations h wants.
 	arm(h *Handle) error
-	// send writes h.bufs as far as it can now; done once all is written.
+	// send writes h.snd.bufs as far as it can now; done once all is written.
 	send(h *Handle) (done bool, err error)
 	// connect starts a connect; done if it finished at once.
 	connect(h *Handle, addr net.Addr) (done bool, err error)

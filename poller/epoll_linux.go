@@ -44,10 +44,8 @@ func releaseChunk(p []byte) {
 const wakeToken = math.MaxUint64
 
 const (
-	acceptBatch    = 64 // accepts per readiness event, so one listener cannot starve the rest
-	acceptBackoff0 = 5 * time.Millisecond
-	acceptBackoffN = time.Second
-	maxEvents      = 4096
+	acceptBatch = 64 // accepts per readiness event, so one listener cannot starve the rest
+	maxEvents   = 4096
 )
 
 type epoll struct {
@@ -80,7 +78,7 @@ func newEpoll(l *Loop) (*epoll, error) {
 		epfd:   epfd,
 		evfd:   evfd,
 		events: make([]unix.EpollEvent, 128),
-		iov:    make([]unix.Iovec, 0, 64),
+		iov:    make([]unix.Iovec, 0, iovecsPerSend),
 	}, nil
 }
 
@@ -137,9 +135,10 @@ func (e *epoll) arm(h *Handle) error {
 }
 
 func (e *epoll) send(h *Handle) (bool, error) {
-	for len(h.bufs) > 0 {
+	snd := h.snd
+	for len(snd.bufs) > 0 {
 		var total int
-		e.iov, total = sys.Iovecs(e.iov, h.bufs)
+		e.iov, total = sys.Iovecs(e.iov, snd.bufs)
 		e.l.stats.Syscalls++
 		n, err := sys.Writev(h.fd, e.iov)
 		switch {
@@ -150,9 +149,9 @@ func (e *epoll) send(h *Handle) (bool, error) {
 		case err != nil:
 			return false, err
 		}
-		h.sent += n
+		snd.sent += n
 		e.l.stats.BytesOut += uint64(n)
-		h.bufs = advance(h.bufs, n)
+		snd.bufs = advance(snd.bufs, n)
 		if n < total {
 			return false, e.arm(h) // a short write: the socket buffer is full
 		}
@@ -261,7 +260,7 @@ func (e *epoll) wait(timeout time.Duration) error {
 func (e *epoll) dispatch(h *Handle, events uint32) {
 	if events&(unix.EPOLLIN|unix.EPOLLERR|unix.EPOLLHUP) != 0 {
 		switch {
-		case h.accepting && h.resume == nil:
+		case h.accepting && !h.waiting():
 			e.accept(h)
 		case h.receiving && !h.paused:
 			e.recv(h)
@@ -279,7 +278,7 @@ func (e *epoll) dispatch(h *Handle, events uint32) {
 			}
 			h.finishConnect(err)
 		}
-		if h.sending {
+		if h.sending() {
 			if done, err := e.send(h); done || err != nil {
 				h.finishSend(err)
 			}
@@ -298,7 +297,7 @@ func (e *epoll) accept(h *Handle) {
 		fd, err := sys.Accept4(h.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 		switch err {
 		case nil:
-			h.backoff = 0
+			h.accepted()
 			h.deliver(completion{h: h, op: opAccept, n: fd})
 			if h.closed || !h.accepting {
 				return
@@ -312,13 +311,7 @@ func (e *epoll) accept(h *Handle) {
 			// Out of descriptors or memory: stop watching the listener
 			// (level-triggered epoll would spin on the waiting connection)
 			// and try again later, backing off.
-			h.backoff = min(max(2*h.backoff, acceptBackoff0), acceptBackoffN)
-			h.resume = e.l.AfterFunc(h.backoff, func() {
-				h.resume = nil
-				if !h.closed {
-					e.arm(h)
-				}
-			})
+			h.backOff(e.arm)
 			e.arm(h)
 			h.deliver(completion{h: h, op: opAccept, n: -1, err: err})
 			return

@@ -41,6 +41,7 @@ type Loop struct {
 	gens     []uint32  // generation of each slot, bumped when it is freed
 	free     []uint32  // free slots
 	done     []completion
+	sends    []*sendState // idle send states, lent to a Handle per send
 	timers   timerHeap
 	timerSeq uint64
 	stats    Stats
@@ -269,6 +270,31 @@ func (l *Loop) lookup(tok uint64) *Handle {
 		return nil
 	}
 	return l.handles[slot]
+}
+
+// maxIdleSends bounds the send states a loop keeps between sends: more than
+// this many sends in flight at once is a burst, and its extra states go to
+// the garbage collector.
+const maxIdleSends = 1024
+
+// lendSend returns a send state for a Handle's next send.
+func (l *Loop) lendSend() *sendState {
+	if n := len(l.sends); n > 0 {
+		s := l.sends[n-1]
+		l.sends = l.sends[:n-1]
+		return s
+	}
+	return new(sendState)
+}
+
+// returnSend takes back a finished send's state.
+func (l *Loop) returnSend(s *sendState) {
+	clear(s.bufs)
+	s.bufs, s.sent = s.bufs[:0], 0
+	s.ring.reset()
+	if len(l.sends) < maxIdleSends {
+		l.sends = append(l.sends, s)
+	}
 }
 
 // release frees h's slot, bumping its generation.

@@ -14,28 +14,66 @@ import (
 )
 
 // ringState is a Handle's io_uring state: which continuing requests are
-// armed, and the memory in-flight requests read, kept here so that it stays
-// referenced until their completions.
+// armed and how many are in flight. The memory in-flight requests read is
+// in the Handle's sendState and ringAside, which stay referenced until the
+// requests' last completions.
 type ringState struct {
 	acceptArmed bool
 	recvArmed   bool
-	starved     bool // a receive ran out of buffers; re-armed when some return
-	inflight    int  // requests whose last completion has not come
-	// Completions that came after PauseRecv or StopAccept, for requests the
-	// kernel had already finished: kept, in order, until the operation is
-	// asked for again, or freed at Close.
-	parkedRecv   []completion
-	parkedAccept []int
+	starved     bool  // a receive ran out of buffers; re-armed when some return
+	noZC        bool  // the socket refused zero-copy (a Unix socket): copy
+	inflight    int32 // requests whose last completion has not come
 	// A zero-copy send completes twice: its result, then a notification
 	// once the kernel no longer reads the memory. zcNotifs counts those
-	// still due; zcResult holds the send's outcome until they have come.
-	zcNotifs int
-	zcDone   bool
-	zcErr    error
-	noZC     bool // the socket refused zero-copy (a Unix socket): copy
-	msg      unix.Msghdr
-	iov      []unix.Iovec
-	sa       unix.RawSockaddrAny
+	// still due; the sendState holds the send's outcome until they have
+	// come.
+	zcNotifs int32
+	aside    *ringAside // nil until needed
+}
+
+// ringAside is what few Handles need: completions that came after
+// PauseRecv or StopAccept, for requests the kernel had already finished,
+// kept in order until the operation is asked for again or freed at Close;
+// and a connect's address.
+type ringAside struct {
+	parkedRecv   []completion
+	parkedAccept []int
+	sa           unix.RawSockaddrAny
+}
+
+// asideFor returns rs.aside, allocating it on first use.
+func (rs *ringState) asideFor() *ringAside {
+	if rs.aside == nil {
+		rs.aside = new(ringAside)
+	}
+	return rs.aside
+}
+
+// ringSend is the io_uring part of a send in flight: the message the kernel
+// reads, and a zero-copy send's outcome held until its notifications.
+type ringSend struct {
+	msg    unix.Msghdr
+	iov    []unix.Iovec
+	zcDone bool
+	zcErr  error
+}
+
+func (s *ringSend) reset() {
+	s.msg = unix.Msghdr{}
+	clear(s.iov)
+	s.iov = s.iov[:0]
+	s.zcDone, s.zcErr = false, nil
+}
+
+// inKernel reports whether requests of h are still in the kernel's hands.
+func (h *Handle) inKernel() bool { return h.ring.inflight > 0 }
+
+// parkedRecvs returns the receive completions parked on h, if any.
+func (rs *ringState) parkedRecvs() int {
+	if rs.aside == nil {
+		return 0
+	}
+	return len(rs.aside.parkedRecv)
 }
 
 // User data: the slot, 24 bits of its generation and the operation; never a
@@ -151,24 +189,28 @@ func (u *uring) add(h *Handle) error {
 }
 
 // park keeps a receive completion that came while h was paused.
-func (h *Handle) park(c completion) { h.ring.parkedRecv = append(h.ring.parkedRecv, c) }
+func (h *Handle) park(c completion) {
+	a := h.ring.asideFor()
+	a.parkedRecv = append(a.parkedRecv, c)
+}
 
 // unpark queues, on a resumed receive, the completions kept while it was
 // paused, in order. Those queued behind one that pauses again are parked
 // again as they come up (Handle.deliver).
 func (h *Handle) unpark() {
 	rs := &h.ring
-	if !h.receiving || h.paused || len(rs.parkedRecv) == 0 {
+	if !h.receiving || h.paused || rs.parkedRecvs() == 0 {
 		return
 	}
-	for _, c := range rs.parkedRecv {
+	a := rs.aside
+	for _, c := range a.parkedRecv {
 		if c.err != nil {
 			h.receiving = false // the receive ended while paused
 		}
 		h.loop.enqueue(c)
 	}
-	clear(rs.parkedRecv)
-	rs.parkedRecv = rs.parkedRecv[:0]
+	clear(a.parkedRecv)
+	a.parkedRecv = a.parkedRecv[:0]
 }
 
 // arm submits the continuing requests h now wants, and cancels those it no
@@ -176,12 +218,12 @@ func (h *Handle) unpark() {
 // goes on, or a paused receive could still deliver.
 func (u *uring) arm(h *Handle) error {
 	rs := &h.ring
-	wantAccept := h.accepting && h.resume == nil
-	if wantAccept && len(rs.parkedAccept) > 0 {
-		for _, fd := range rs.parkedAccept {
+	wantAccept := h.accepting && !h.waiting()
+	if a := rs.aside; wantAccept && a != nil && len(a.parkedAccept) > 0 {
+		for _, fd := range a.parkedAccept {
 			u.l.enqueue(completion{h: h, op: opAccept, n: fd})
 		}
-		rs.parkedAccept = rs.parkedAccept[:0]
+		a.parkedAccept = a.parkedAccept[:0]
 	}
 	h.unpark()
 	switch {
@@ -216,22 +258,22 @@ func (u *uring) cancel(h *Handle, op uint64) {
 }
 
 func (u *uring) send(h *Handle) (bool, error) {
-	rs := &h.ring
-	var total int
-	rs.iov, total = sys.Iovecs(rs.iov[:0], h.bufs)
-	if cap(rs.iov) == 0 {
-		rs.iov = make([]unix.Iovec, 0, 64)
-		rs.iov, total = sys.Iovecs(rs.iov, h.bufs)
+	rs, snd := &h.ring, h.snd
+	rq := &snd.ring
+	if rq.iov == nil {
+		rq.iov = make([]unix.Iovec, 0, iovecsPerSend) // Iovecs fills only what fits
 	}
+	var total int
+	rq.iov, total = sys.Iovecs(rq.iov, snd.bufs)
 	if total == 0 {
 		return true, nil
 	}
-	rs.msg = unix.Msghdr{Iov: &rs.iov[0]}
-	rs.msg.SetIovlen(len(rs.iov))
+	rq.msg = unix.Msghdr{Iov: &rq.iov[0]}
+	rq.msg.SetIovlen(len(rq.iov))
 	s := u.sqe()
-	sys.PrepSendmsg(s, h.fd, &rs.msg, unix.MSG_NOSIGNAL|unix.MSG_WAITALL)
+	sys.PrepSendmsg(s, h.fd, &rq.msg, unix.MSG_NOSIGNAL|unix.MSG_WAITALL)
 	s.UserData = userData(h, udSend)
-	if zc := u.l.poller.opts.SendZCThreshold; zc > 0 && h.sent+total >= zc && !rs.noZC && Probe().SendZC {
+	if zc := u.l.poller.opts.SendZCThreshold; zc > 0 && snd.sent+total >= zc && !rs.noZC && Probe().SendZC {
 		s.Opcode = sys.OpSendmsgZC
 		s.UserData = userData(h, udSendZC)
 	}
@@ -244,12 +286,13 @@ func (u *uring) connect(h *Handle, addr net.Addr) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	n, err := sys.RawSockaddr(&h.ring.sa, sa)
+	a := h.ring.asideFor()
+	n, err := sys.RawSockaddr(&a.sa, sa)
 	if err != nil {
 		return false, err
 	}
 	s := u.sqe()
-	sys.PrepConnect(s, h.fd, &h.ring.sa, n)
+	sys.PrepConnect(s, h.fd, &a.sa, n)
 	s.UserData = userData(h, udConnect)
 	h.ring.inflight++
 	return false, nil
@@ -265,14 +308,16 @@ func (u *uring) shutdown(h *Handle, how int) error {
 // completions come, which are then dropped.
 func (u *uring) detach(h *Handle) (bool, error) {
 	rs := &h.ring
-	for _, c := range rs.parkedRecv {
-		c.chunk.Release()
+	if a := rs.aside; a != nil {
+		for _, c := range a.parkedRecv {
+			c.chunk.Release()
+		}
+		a.parkedRecv = nil
+		for _, fd := range a.parkedAccept {
+			unix.Close(fd)
+		}
+		a.parkedAccept = nil
 	}
-	rs.parkedRecv = nil
-	for _, fd := range rs.parkedAccept {
-		unix.Close(fd)
-	}
-	rs.parkedAccept = nil
 	if rs.inflight > 0 {
 		s := u.sqe()
 		sys.PrepCancelFD(s, h.fd)
@@ -282,9 +327,9 @@ func (u *uring) detach(h *Handle) (bool, error) {
 	}
 	rs.acceptArmed, rs.recvArmed, rs.starved = false, false, false
 	u.l.stats.Syscalls++
-	held := h.sending && rs.zcNotifs > 0
+	held := h.sending() && rs.zcNotifs > 0
 	if held {
-		rs.zcDone, rs.zcErr = true, ErrClosed
+		h.snd.ring.zcDone, h.snd.ring.zcErr = true, ErrClosed
 	}
 	return held, unix.Close(h.fd)
 }
@@ -393,19 +438,14 @@ func (u *uring) onAccept(h *Handle, res int32, more bool) {
 	}
 	switch {
 	case res >= 0 && !h.accepting:
-		h.ring.parkedAccept = append(h.ring.parkedAccept, int(res))
+		a := h.ring.asideFor()
+		a.parkedAccept = append(a.parkedAccept, int(res))
 	case res >= 0:
-		h.backoff = 0
+		h.accepted()
 		h.deliver(completion{h: h, op: opAccept, n: int(res)})
 	case res == -int32(unix.ECANCELED):
 	case res == -int32(unix.EMFILE), res == -int32(unix.ENFILE), res == -int32(unix.ENOBUFS), res == -int32(unix.ENOMEM):
-		h.backoff = min(max(2*h.backoff, acceptBackoff0), acceptBackoffN)
-		h.resume = u.l.AfterFunc(h.backoff, func() {
-			h.resume = nil
-			if !h.closed {
-				u.arm(h)
-			}
-		})
+		h.backOff(u.arm)
 		if h.ring.acceptArmed {
 			u.cancel(h, udAccept)
 		}
@@ -449,9 +489,9 @@ func (u *uring) onRecv(h *Handle, res int32, more, hasBuf bool, bid uint16) {
 	}
 	switch {
 	case c.h == nil:
-	case h.paused || len(rs.parkedRecv) > 0:
+	case h.paused || rs.parkedRecvs() > 0:
 		// The kernel finished this receive before the pause reached it.
-		rs.parkedRecv = append(rs.parkedRecv, c)
+		h.park(c)
 	default:
 		if c.err != nil {
 			h.receiving = false
@@ -464,17 +504,18 @@ func (u *uring) onRecv(h *Handle, res int32, more, hasBuf bool, bid uint16) {
 }
 
 func (u *uring) onSend(h *Handle, res int32) {
-	if !h.sending {
+	snd := h.snd
+	if snd == nil {
 		return
 	}
 	if res < 0 {
 		h.finishSend(unix.Errno(-res))
 		return
 	}
-	h.sent += int(res)
+	snd.sent += int(res)
 	u.l.stats.BytesOut += uint64(res)
-	h.bufs = advance(h.bufs, int(res))
-	if len(h.bufs) == 0 {
+	snd.bufs = advance(snd.bufs, int(res))
+	if len(snd.bufs) == 0 {
 		h.finishSend(nil)
 		return
 	}
@@ -487,9 +528,8 @@ func (u *uring) onSend(h *Handle, res int32) {
 func (u *uring) onSendZC(h *Handle, c *sys.CQE, more bool) {
 	rs := &h.ring
 	if c.Flags&sys.CQEFNotif != 0 {
-		if rs.zcNotifs--; rs.zcNotifs == 0 && rs.zcDone {
-			rs.zcDone = false
-			h.finishSend(rs.zcErr)
+		if rs.zcNotifs--; rs.zcNotifs == 0 && h.snd != nil && h.snd.ring.zcDone {
+			h.finishSend(h.snd.ring.zcErr)
 			if h.closed {
 				u.l.enqueue(completion{h: h, op: opClose}) // held back by detach
 			}
@@ -499,7 +539,8 @@ func (u *uring) onSendZC(h *Handle, c *sys.CQE, more bool) {
 	if more {
 		rs.zcNotifs++ // the notification ends the request
 	}
-	if !h.sending || h.closed {
+	snd := h.snd
+	if snd == nil || h.closed {
 		return
 	}
 	var err error
@@ -511,16 +552,16 @@ func (u *uring) onSendZC(h *Handle, c *sys.CQE, more bool) {
 	case c.Res < 0:
 		err = unix.Errno(-c.Res)
 	default:
-		h.sent += int(c.Res)
+		snd.sent += int(c.Res)
 		u.l.stats.BytesOut += uint64(c.Res)
-		h.bufs = advance(h.bufs, int(c.Res))
-		if len(h.bufs) > 0 {
+		snd.bufs = advance(snd.bufs, int(c.Res))
+		if len(snd.bufs) > 0 {
 			u.send(h)
 			return
 		}
 	}
 	if rs.zcNotifs > 0 {
-		rs.zcDone, rs.zcErr = true, err
+		snd.ring.zcDone, snd.ring.zcErr = true, err
 		return
 	}
 	h.finishSend(err)
