@@ -55,7 +55,8 @@ type Conn struct {
 	rmu       sync.Mutex
 	in        buffer.Linked
 	consumed  int64        // reading side: bytes consumed
-	rconsumed atomic.Int64 // consumed, published for the loop's backpressure
+	rconsumed atomic.Int64 // consumed, published for the loop
+	released  atomic.Int64 // bytes consumed by the last Release: what in no longer holds
 	arrived   atomic.Int64 // bytes flushed into in by the loop
 	rneed     atomic.Int64 // a parked reader waits for arrived >= rneed
 	rwait     atomic.Pointer[waiter]
@@ -219,15 +220,24 @@ func (c *Conn) await(n int) error {
 	}
 }
 
-// consume counts n bytes read, and resumes receiving when the backlog has
-// fallen below half of MaxBuffered.
+// consume counts n bytes read. Their memory stays held until release.
 func (c *Conn) consume(n int) {
 	c.consumed += int64(n)
 	c.rconsumed.Store(c.consumed)
+}
+
+// release frees what was read, with rmu held (or on the loop, inline), and
+// resumes receiving when what in holds has fallen below half of
+// MaxBuffered. Backpressure counts held bytes, not unread ones: a handler
+// that reads on and never releases holds what it read.
+func (c *Conn) release() error {
+	err := c.in.Release()
+	c.released.Store(c.consumed)
 	if c.inPaused.Load() && c.arrived.Load()-c.consumed <= int64(c.opts.maxBuffered()/2) &&
 		c.inPaused.CompareAndSwap(true, false) {
 		c.post((*resumeTask)(c))
 	}
+	return err
 }
 
 // Next returns the next n bytes and consumes them, waiting for them as the
@@ -305,7 +315,7 @@ func (c *Conn) Release() error {
 	if c.state.Load()&(stUserClosed|stFreed) != 0 {
 		return ErrClosed
 	}
-	return c.in.Release()
+	return c.release()
 }
 
 // Read reads up to len(p) bytes into p, waiting until at least one has
@@ -328,7 +338,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	c.consume(n)
-	return n, c.in.Release()
+	return n, c.release()
 }
 
 // ---- Writing ----

@@ -160,17 +160,18 @@ func (s *loopSide) OnRecv(_ *poller.Handle, ch poller.Chunk, err error) {
 	c.dispatch()
 }
 
-// checkBacklog pauses receiving while more than MaxBuffered bytes wait
-// unread, unless a reader waits for more than that.
+// checkBacklog pauses receiving while the receive buffer holds more than
+// MaxBuffered bytes (unread, or read and not released), unless a reader
+// waits for more than have arrived.
 func (c *Conn) checkBacklog() {
 	max := int64(c.opts.maxBuffered())
-	if c.arrived.Load()-c.rconsumed.Load() < max || c.arrived.Load() < c.rneed.Load() {
+	if c.arrived.Load()-c.released.Load() < max || c.arrived.Load() < c.rneed.Load() {
 		return
 	}
 	c.inPaused.Store(true)
-	// The reader may have consumed, or asked for more, and seen no pause,
+	// The reader may have released, or asked for more, and seen no pause,
 	// just before the store: look again, as it does after its store.
-	if (c.arrived.Load()-c.rconsumed.Load() <= max/2 || c.arrived.Load() < c.rneed.Load()) &&
+	if (c.arrived.Load()-c.released.Load() <= max/2 || c.arrived.Load() < c.rneed.Load()) &&
 		c.inPaused.CompareAndSwap(true, false) {
 		return
 	}

@@ -5,10 +5,11 @@ import "time"
 // Options are the settings every connection has, from a Server or from Dial.
 // The zero value gives the defaults.
 type Options struct {
-	// MaxBuffered is how many received bytes may wait unread before the
-	// connection stops receiving (backpressure: the rest waits in the
-	// kernel, then in the peer); it resumes below half. A reader waiting for
-	// more than that many bytes is still served. 0 means 64 KiB.
+	// MaxBuffered is how many received bytes the connection may hold, unread
+	// or read and not yet released, before it stops receiving (backpressure:
+	// the rest waits in the kernel, then in the peer); it resumes below
+	// half. A reader waiting for more bytes than have arrived is still
+	// served. 0 means 64 KiB.
 	MaxBuffered int
 
 	// WriteHighWater is how many flushed bytes may wait to be sent before

@@ -24,7 +24,9 @@ type Server struct {
 	// writes and flushes replies, and returns. It is called again while
 	// unread bytes remain and the previous call consumed some, and whenever
 	// more arrive. An error it returns closes the connection, after what was
-	// flushed has been sent.
+	// flushed has been sent. When it returns, what it read is released:
+	// memory from Next and Peek is not valid past the call (Slice what must
+	// outlive it).
 	Handler func(c *Conn) error
 
 	// Inline runs Handler on the loop instead, as each chunk arrives: no
@@ -381,7 +383,11 @@ func (c *Conn) serveInline(linked bool) {
 		if c.in.Len() == 0 && !eof {
 			break
 		}
-		if err := s.Handler(c); err != nil {
+		err := s.Handler(c)
+		if c.state.Load()&stFreed == 0 {
+			c.release()
+		}
+		if err != nil {
 			c.endWith(err)
 			break
 		}
@@ -403,7 +409,7 @@ func (c *Conn) serveInline(linked bool) {
 func (c *Conn) compact() {
 	n := c.in.Len()
 	if n == 0 {
-		c.in.Release()
+		c.release()
 		return
 	}
 	lp := c.eng.local(c.loop)
@@ -413,7 +419,7 @@ func (c *Conn) compact() {
 	}
 	lp.scratch = append(lp.scratch[:0], p...)
 	c.in.Skip(n)
-	c.in.Release()
+	c.release()
 	c.in.Write(lp.scratch)
 	c.in.Flush()
 	if cap(lp.scratch) > 64<<10 {
@@ -456,7 +462,9 @@ func (c *Conn) serve() {
 		}
 		if n := c.Len(); n > 0 || st&stEOF != 0 {
 			before := c.consumed
-			if err := s.Handler(c); err != nil {
+			err := s.Handler(c)
+			c.Release()
+			if err != nil {
 				c.endWith(err)
 				return
 			}

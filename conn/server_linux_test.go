@@ -233,6 +233,48 @@ func TestBackpressure(t *testing.T) {
 	})
 }
 
+// A handler that has read bytes and not released them holds them: they
+// count against MaxBuffered as unread ones do.
+// errStop is what a test's handler returns to end its connection.
+var errStop = errors.New("test handler stops")
+
+func TestBackpressureCountsHeldBytes(t *testing.T) {
+	forEachMode(t, func(t *testing.T, m mode) {
+		if m.inline {
+			t.Skip("an inline handler's reads are released when it returns")
+		}
+		const max, held = 256 << 10, 192 << 10
+		stall := make(chan struct{})
+		defer close(stall)
+		holding := make(chan *conn.Conn, 1)
+		h := func(c *conn.Conn) error {
+			if _, err := c.Next(held); err != nil {
+				return err
+			}
+			holding <- c
+			<-stall // holds what Next returned, reads nothing more
+			return errStop
+		}
+		addr := serve(t, &conn.Server{Handler: h, Options: conn.Options{MaxBuffered: max}}, m)
+		peer := dialStd(t, addr)
+		peer.SetWriteDeadline(time.Now().Add(500 * time.Millisecond))
+		chunk := make([]byte, 64<<10)
+		for written := 0; written < 512<<20; {
+			n, err := peer.Write(chunk)
+			written += n
+			if err != nil {
+				break
+			}
+		}
+		c := <-holding
+		// Receiving stops once held plus unread pass MaxBuffered; one
+		// receive's worth may come on top.
+		if n := c.Len(); n > max-held+64<<10 {
+			t.Errorf("%d bytes unread behind %d held, MaxBuffered %d", n, held, max)
+		}
+	})
+}
+
 func TestMaxConns(t *testing.T) {
 	forEachMode(t, func(t *testing.T, m mode) {
 		addr := serve(t, &conn.Server{Handler: framedEcho, MaxConns: 2}, m)

@@ -26,6 +26,7 @@ import (
 func echo(c *conn.Conn) error {
 	for c.Len() > 0 {
 		if c.Unflushed() >= 32<<10 {
+			c.Release()
 			if err := c.Flush(); err != nil {
 				return err
 			}
