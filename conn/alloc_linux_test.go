@@ -14,6 +14,11 @@ import (
 // either backend, in either model: neither the server's receive, hand-off,
 // read, write and send, nor the standard-library client.
 func TestEchoAllocations(t *testing.T) {
+	// AllocsPerRun runs with GOMAXPROCS=1, where an io_uring loop woken
+	// every millisecond by the tests' sweeps keeps the only P, and the
+	// client's reads wait for sysmon's netpoll (every 10 ms): the default
+	// interval here.
+	defer conn.SetSweepEvery(conn.SetSweepEvery(defaultSweep))
 	forEachMode(t, func(t *testing.T, m mode) {
 		for _, n := range []int{64, 1024, 16 << 10} {
 			addr := serve(t, &conn.Server{Handler: framedEcho}, m)

@@ -51,9 +51,10 @@ type Conn struct {
 
 	// Receiving. The loop writes in and publishes what it flushed in
 	// arrived; one reading goroutine reads it under rmu, which Close's final
-	// free also takes.
+	// free also takes. in is attached while bytes are in flight and taken
+	// back by the loop's sweep once the connection is drained (see trim).
 	rmu       sync.Mutex
-	in        buffer.Linked
+	in        atomic.Pointer[buffer.Linked]
 	consumed  int64        // reading side: bytes consumed
 	rconsumed atomic.Int64 // consumed, published for the loop
 	released  atomic.Int64 // bytes consumed by the last Release: what in no longer holds
@@ -64,9 +65,10 @@ type Conn struct {
 	inPaused  atomic.Bool  // receiving paused: too many bytes unread
 
 	// Sending. One writing goroutine fills out under wmu; the loop sends what
-	// was flushed and counts it in sent.
+	// was flushed and counts it in sent. out is attached by the writer and
+	// taken back as in is.
 	wmu       sync.Mutex
-	out       buffer.Linked
+	out       atomic.Pointer[buffer.Linked]
 	flushed   int64 // writing side: bytes flushed
 	sent      atomic.Int64
 	wneed     atomic.Int64 // a parked flusher waits for sent >= wneed
@@ -96,7 +98,7 @@ type Conn struct {
 	busy   atomic.Bool
 	events atomic.Uint64 // arrivals and EOF, to catch one that raced a finishing handler
 
-	local, remote net.Addr
+	local, remote sockAddr
 	ctx           atomic.Pointer[any]
 }
 
@@ -121,11 +123,12 @@ func newConn(e *engine, l *poller.Loop, srv *Server, opts *Options) *Conn {
 	return c
 }
 
-// LocalAddr returns the local network address.
-func (c *Conn) LocalAddr() net.Addr { return c.local }
+// LocalAddr returns the local network address: a *net.TCPAddr, made at each
+// call (the connection keeps it in a smaller form), or a *net.UnixAddr.
+func (c *Conn) LocalAddr() net.Addr { return c.local.netAddr() }
 
-// RemoteAddr returns the peer's network address.
-func (c *Conn) RemoteAddr() net.Addr { return c.remote }
+// RemoteAddr returns the peer's network address, as LocalAddr does.
+func (c *Conn) RemoteAddr() net.Addr { return c.remote.netAddr() }
 
 // Context returns the value stored by SetContext, or nil.
 func (c *Conn) Context() any {
@@ -189,7 +192,7 @@ func (c *Conn) await(n int) error {
 		if st&(stUserClosed|stFreed) != 0 {
 			return ErrClosed
 		}
-		if c.in.Len() >= n {
+		if n <= 0 || c.inLen() >= n {
 			return nil
 		}
 		switch {
@@ -231,7 +234,10 @@ func (c *Conn) consume(n int) {
 // MaxBuffered. Backpressure counts held bytes, not unread ones: a handler
 // that reads on and never releases holds what it read.
 func (c *Conn) release() error {
-	err := c.in.Release()
+	var err error
+	if in := c.in.Load(); in != nil {
+		err = in.Release()
+	}
 	c.released.Store(c.consumed)
 	if c.inPaused.Load() && c.arrived.Load()-c.consumed <= int64(c.opts.maxBuffered()/2) &&
 		c.inPaused.CompareAndSwap(true, false) {
@@ -249,7 +255,7 @@ func (c *Conn) Next(n int) ([]byte, error) {
 	if err := c.await(n); err != nil {
 		return nil, err
 	}
-	p, err := c.in.Next(n)
+	p, err := c.inBuf().Next(n)
 	if err == nil {
 		c.consume(n)
 	}
@@ -264,7 +270,7 @@ func (c *Conn) Peek(n int) ([]byte, error) {
 	if err := c.await(n); err != nil {
 		return nil, err
 	}
-	return c.in.Peek(n)
+	return c.inBuf().Peek(n)
 }
 
 // Skip consumes n bytes, waiting for them as Next does.
@@ -274,7 +280,7 @@ func (c *Conn) Skip(n int) error {
 	if err := c.await(n); err != nil {
 		return err
 	}
-	err := c.in.Skip(n)
+	err := c.inBuf().Skip(n)
 	if err == nil {
 		c.consume(n)
 	}
@@ -290,7 +296,7 @@ func (c *Conn) Slice(n int) (buffer.Reader, error) {
 	if err := c.await(n); err != nil {
 		return nil, err
 	}
-	r, err := c.in.Slice(n)
+	r, err := c.inBuf().Slice(n)
 	if err == nil {
 		c.consume(n)
 	}
@@ -304,7 +310,7 @@ func (c *Conn) Len() int {
 	if c.state.Load()&(stUserClosed|stFreed) != 0 {
 		return 0
 	}
-	return c.in.Len()
+	return c.inLen()
 }
 
 // Release gives back the memory of everything read so far. Memory returned
@@ -333,8 +339,8 @@ func (c *Conn) Read(p []byte) (int, error) {
 	if err := c.await(1); err != nil {
 		return 0, err
 	}
-	n := min(len(p), c.in.Len())
-	if err := buffer.ReadFull(&c.in, p[:n]); err != nil {
+	n := min(len(p), c.inLen())
+	if err := buffer.ReadFull(c.inBuf(), p[:n]); err != nil {
 		return 0, err
 	}
 	c.consume(n)
@@ -351,7 +357,7 @@ func (c *Conn) Malloc(n int) ([]byte, error) {
 	if err := c.writable(); err != nil {
 		return nil, err
 	}
-	return c.out.Malloc(n)
+	return c.outBuf().Malloc(n)
 }
 
 // Append links p into the send buffer without copying; release, if not nil,
@@ -365,7 +371,7 @@ func (c *Conn) Append(p []byte, release func([]byte)) error {
 		}
 		return err
 	}
-	return c.out.Append(p, release)
+	return c.outBuf().Append(p, release)
 }
 
 // Pending reports how many flushed bytes wait to be sent.
@@ -382,7 +388,10 @@ func (c *Conn) Unflushed() int {
 	if c.state.Load()&(stUserClosed|stFreed) != 0 {
 		return 0
 	}
-	return c.out.Unflushed()
+	if out := c.out.Load(); out != nil {
+		return out.Unflushed()
+	}
+	return 0
 }
 
 // Flush queues what was written since the last Flush for sending, as the
@@ -402,7 +411,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 	if err := c.writable(); err != nil {
 		return 0, err
 	}
-	c.out.Write(p) // cannot fail on an open buffer
+	c.outBuf().Write(p) // cannot fail on an open buffer
 	if err := c.flush(); err != nil {
 		return 0, err
 	}
@@ -416,7 +425,7 @@ func (c *Conn) WriteString(s string) (int, error) {
 	if err := c.writable(); err != nil {
 		return 0, err
 	}
-	if err := buffer.WriteString(&c.out, s); err != nil {
+	if err := buffer.WriteString(c.outBuf(), s); err != nil {
 		return 0, err
 	}
 	return len(s), nil
@@ -436,15 +445,16 @@ func (c *Conn) flush() error {
 	if err := c.writable(); err != nil {
 		return err
 	}
-	n := c.out.Unflushed()
-	if n == 0 {
+	out := c.out.Load()
+	if out == nil || out.Unflushed() == 0 {
 		return nil
 	}
+	n := out.Unflushed()
 	high := int64(c.opts.writeHighWater())
 	if c.opts.WriteFailFast && c.flushed-c.sent.Load() > high {
 		return ErrWouldBlock
 	}
-	c.out.Flush()
+	out.Flush()
 	c.flushed += int64(n)
 	c.kick()
 	if c.inline || c.opts.WriteFailFast || c.flushed-c.sent.Load() <= high {
@@ -550,10 +560,14 @@ func (c *Conn) unref() {
 	}
 	c.rmu.Lock()
 	c.setState(stFreed)
-	c.in.Close()
+	if in := c.in.Load(); in != nil {
+		in.Close()
+	}
 	c.rmu.Unlock()
 	c.wmu.Lock()
-	c.out.Close()
+	if out := c.out.Load(); out != nil {
+		out.Close()
+	}
 	c.wmu.Unlock()
 }
 

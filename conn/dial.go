@@ -51,7 +51,7 @@ func Dial(ctx context.Context, network, address string, opts *DialOptions) (*Con
 	o := opts.Options // the connection keeps its own copy
 	l := e.p.Next()
 	c := newConn(e, l, nil, &o)
-	c.remote = addr
+	c.remote = toSockAddr(addr)
 	connected := make(chan error, 1)
 	c.connected = connected // the loop's from here: it clears it once it has answered
 	err = l.PostFunc(func() {

@@ -132,21 +132,22 @@ func (s *loopSide) OnRecv(_ *poller.Handle, ch poller.Chunk, err error) {
 	// request in one chunk, the common case. Behind unread bytes, the chunk
 	// is the rest of a frame: copy it, so that a connection holds at most
 	// one lent chunk.
+	in := c.inBuf()
 	linked := false
 	if c.arrived.Load() == c.rconsumed.Load() &&
 		(c.inline || lp.lent.Load() < maxLent) && ch.Releaser() != nil {
 		if !c.inline {
 			lp.lent.Add(1)
-			c.in.Append(ch.Data, lp.release)
+			in.Append(ch.Data, lp.release)
 		} else {
-			c.in.Append(ch.Data, ch.Releaser())
+			in.Append(ch.Data, ch.Releaser())
 		}
 		linked = true
 	} else {
-		c.in.Write(ch.Data)
+		in.Write(ch.Data)
 		ch.Release()
 	}
-	c.in.Flush()
+	in.Flush()
 	c.arrived.Add(int64(n))
 	c.events.Add(1)
 	if c.inline {
@@ -215,8 +216,9 @@ func (c *Conn) dispatch() {
 func (s *loopSide) OnSend(_ *poller.Handle, n int, err error) {
 	c := (*Conn)(s)
 	c.sending = false
+	out := c.out.Load() // attached: a send was in flight
 	if n > 0 {
-		c.out.Advance(n)
+		out.Advance(n)
 		sent := c.sent.Add(int64(n))
 		if w := c.wwait.Load(); w != nil && sent >= c.wneed.Load() {
 			wake(&c.wwait)
@@ -228,11 +230,11 @@ func (s *loopSide) OnSend(_ *poller.Handle, n int, err error) {
 		}
 		return
 	}
-	if c.outPaused && c.out.Len() <= c.opts.writeHighWater()/2 {
+	if c.outPaused && out.Len() <= c.opts.writeHighWater()/2 {
 		c.outPaused = false
 		c.applyPause()
 	}
-	if c.out.Len() > 0 {
+	if out.Len() > 0 {
 		c.loopSend()
 	} else if c.lingering && c.h != nil {
 		c.h.Close()
@@ -242,14 +244,15 @@ func (s *loopSide) OnSend(_ *poller.Handle, n int, err error) {
 // loopSend sends what was flushed, unless a send is in flight: its
 // completion sends the rest.
 func (c *Conn) loopSend() {
-	if c.h == nil {
+	out := c.out.Load()
+	if c.h == nil || out == nil {
 		return
 	}
 	// A peer that does not read what we send must not make us buffer without
 	// end: stop receiving its requests until the queue drains. Checked
 	// before the send in flight returns early: that send is the one a slow
 	// peer holds up.
-	if !c.outPaused && c.out.Len() > c.opts.writeHighWater() {
+	if !c.outPaused && out.Len() > c.opts.writeHighWater() {
 		c.outPaused = true
 		c.applyPause()
 	}
@@ -257,7 +260,7 @@ func (c *Conn) loopSend() {
 		return
 	}
 	lp := c.eng.local(c.loop)
-	views := c.out.Views(lp.iov[:0])
+	views := out.Views(lp.iov[:0])
 	if len(views) == 0 {
 		return
 	}
@@ -305,7 +308,7 @@ func (c *Conn) loopClose() {
 		return
 	}
 	c.loopSend()
-	if !c.sending && c.out.Len() == 0 {
+	if out := c.out.Load(); !c.sending && (out == nil || out.Len() == 0) {
 		c.h.Close()
 		return
 	}

@@ -89,7 +89,11 @@ type Server struct {
 }
 
 // connList is a loop's list of a server's open connections.
-type connList struct{ head *Conn }
+type connList struct {
+	head     *Conn
+	sweeping bool   // a sweep is armed: there are connections
+	sweep    func() // the loop's sweep, made once
+}
 
 // A listener is one listening socket registered on a loop.
 type listener struct {
@@ -218,7 +222,7 @@ func (s *Server) Stats() ServerStats {
 
 // listen registers a listening descriptor on loop and starts accepting.
 func (s *Server) listen(loop *poller.Loop, fd int, l net.Listener, own bool) error {
-	ln := &listener{s: s, loop: loop, l: l, own: own, addr: sockName(fd)}
+	ln := &listener{s: s, loop: loop, l: l, own: own, addr: sockName(fd).netAddr()}
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
@@ -303,6 +307,13 @@ func (s *Server) setup(l *poller.Loop, fd int) {
 		list.head.prev = c
 	}
 	list.head = c
+	if !list.sweeping {
+		list.sweeping = true
+		if list.sweep == nil {
+			list.sweep = func() { s.sweep(l) }
+		}
+		l.AfterFunc(sweepEvery, list.sweep)
+	}
 	if s.OnConnect != nil {
 		s.OnConnect(c)
 	}
@@ -315,6 +326,20 @@ func (s *Server) setup(l *poller.Loop, fd int) {
 		return
 	}
 	h.Recv()
+}
+
+// sweep gives back the buffers of l's drained connections, and comes again
+// while there are connections.
+func (s *Server) sweep(l *poller.Loop) {
+	list := &s.conns[l.ID()]
+	for c := list.head; c != nil; c = c.next {
+		c.trim()
+	}
+	if list.head == nil {
+		list.sweeping = false
+		return
+	}
+	l.AfterFunc(sweepEvery, list.sweep)
 }
 
 // untrack removes c from its loop's list, on the loop, once it has closed.
@@ -380,7 +405,7 @@ func (c *Conn) serveInline(linked bool) {
 			break
 		}
 		before, eof := c.consumed, c.state.Load()&stEOF != 0
-		if c.in.Len() == 0 && !eof {
+		if c.inLen() == 0 && !eof {
 			break
 		}
 		err := s.Handler(c)
@@ -392,11 +417,11 @@ func (c *Conn) serveInline(linked bool) {
 			break
 		}
 		c.checkBacklog()
-		if eof && c.in.Len() == 0 {
+		if eof && c.inLen() == 0 {
 			c.endWith(io.EOF)
 			break
 		}
-		if c.consumed == before || c.in.Len() == 0 {
+		if c.consumed == before || c.inLen() == 0 {
 			break
 		}
 	}
@@ -407,21 +432,22 @@ func (c *Conn) serveInline(linked bool) {
 
 // compact copies the unread bytes out of lent memory into the buffer's own.
 func (c *Conn) compact() {
-	n := c.in.Len()
+	n := c.inLen()
 	if n == 0 {
 		c.release()
 		return
 	}
 	lp := c.eng.local(c.loop)
-	p, err := c.in.Peek(n)
+	in := c.inBuf()
+	p, err := in.Peek(n)
 	if err != nil {
 		return
 	}
 	lp.scratch = append(lp.scratch[:0], p...)
-	c.in.Skip(n)
+	in.Skip(n)
 	c.release()
-	c.in.Write(lp.scratch)
-	c.in.Flush()
+	in.Write(lp.scratch)
+	in.Flush()
 	if cap(lp.scratch) > 64<<10 {
 		lp.scratch = nil // a huge frame's residue: do not keep its memory
 	}

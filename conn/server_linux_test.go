@@ -1,6 +1,7 @@
 package conn_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -479,5 +480,49 @@ func TestSlowReader(t *testing.T) {
 				t.Fatalf("writing once the replies are read: %v", err)
 			}
 		}
+	})
+}
+
+// An idle connection holds no buffer: its loop takes both back once it is
+// drained, and gives new ones when traffic resumes, in the middle of a frame
+// too.
+func TestIdleConnectionHoldsNoBuffers(t *testing.T) {
+	forEachMode(t, func(t *testing.T, m mode) {
+		conns := make(chan *conn.Conn, 1)
+		addr := serve(t, &conn.Server{Handler: framedEcho, OnConnect: func(c *conn.Conn) { conns <- c }}, m)
+		peer := dialStd(t, addr)
+		c := <-conns
+		waitNoBuffers := func() {
+			t.Helper()
+			for deadline := time.Now().Add(5 * time.Second); conn.HeldBuffers(c) != 0; {
+				if time.Now().After(deadline) {
+					t.Fatalf("idle connection holds %d buffers", conn.HeldBuffers(c))
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}
+		for _, n := range []int{1, 1000, 100 << 10} {
+			roundTrip(t, peer, pattern(n, byte(n)))
+			waitNoBuffers()
+		}
+		// Half a frame waits in the receive buffer, which stays.
+		frame := binary.BigEndian.AppendUint32(nil, 10)
+		frame = append(frame, pattern(10, 7)...)
+		if _, err := peer.Write(frame[:6]); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		if conn.HeldBuffers(c) == 0 {
+			t.Error("a connection holding half a frame gave its receive buffer back")
+		}
+		if _, err := peer.Write(frame[6:]); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, len(frame))
+		peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.ReadFull(peer, got); err != nil || !bytes.Equal(got, frame) {
+			t.Fatalf("echo across the pause: %v, %x", err, got)
+		}
+		waitNoBuffers()
 	})
 }

@@ -3,6 +3,8 @@ package conn
 import (
 	"errors"
 	"net"
+	"net/netip"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -65,8 +67,8 @@ func listenReusePort(network, address string, n int) ([]int, error) {
 		if err := unix.Listen(fd, unix.SOMAXCONN); err != nil {
 			return fail(err)
 		}
-		if addr.Port == 0 {
-			addr = sockName(fd).(*net.TCPAddr)
+		if a := sockName(fd); addr.Port == 0 && a.ap.IsValid() {
+			addr = net.TCPAddrFromAddrPort(a.ap) // the port the first got
 		}
 	}
 	return fds, nil
@@ -114,30 +116,40 @@ func tune(fd int, o *Options) {
 
 func closeFD(fd int) { unix.Close(fd) }
 
-func sockName(fd int) net.Addr {
+func sockName(fd int) sockAddr {
 	sa, err := unix.Getsockname(fd)
 	if err != nil {
-		return nil
+		return sockAddr{}
 	}
-	return netAddr(sa)
+	return fromSockaddr(sa)
 }
 
-func peerName(fd int) net.Addr {
+func peerName(fd int) sockAddr {
 	sa, err := unix.Getpeername(fd)
 	if err != nil {
-		return nil
+		return sockAddr{}
 	}
-	return netAddr(sa)
+	return fromSockaddr(sa)
 }
 
-func netAddr(sa unix.Sockaddr) net.Addr {
+func fromSockaddr(sa unix.Sockaddr) sockAddr {
 	switch a := sa.(type) {
 	case *unix.SockaddrInet4:
-		return &net.TCPAddr{IP: net.IP(a.Addr[:]).To16(), Port: a.Port}
+		return sockAddr{ap: netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))}
 	case *unix.SockaddrInet6:
-		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}
+		// As the net package reports them: a v4-mapped address as v4, a
+		// zone by its interface's name.
+		ip := netip.AddrFrom16(a.Addr).Unmap()
+		if a.ZoneId != 0 && ip.Is6() {
+			zone := strconv.Itoa(int(a.ZoneId))
+			if ifi, err := net.InterfaceByIndex(int(a.ZoneId)); err == nil {
+				zone = ifi.Name
+			}
+			ip = ip.WithZone(zone)
+		}
+		return sockAddr{ap: netip.AddrPortFrom(ip, uint16(a.Port))}
 	case *unix.SockaddrUnix:
-		return &net.UnixAddr{Name: a.Name, Net: "unix"}
+		return sockAddr{unix: &net.UnixAddr{Name: a.Name, Net: "unix"}}
 	}
-	return nil
+	return sockAddr{}
 }

@@ -16,5 +16,5 @@ func listenReusePort(string, string, int) ([]int, error) { return nil, poller.Er
 func socketFor(net.Addr) (int, error)                    { return -1, poller.ErrUnsupported }
 func tune(int, *Options)                                 {}
 func closeFD(int)                                        {}
-func sockName(int) net.Addr                              { return nil }
-func peerName(int) net.Addr                              { return nil }
+func sockName(int) sockAddr                              { return sockAddr{} }
+func peerName(int) sockAddr                              { return sockAddr{} }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -246,6 +247,44 @@ func TestCompare(t *testing.T) {
 			fmt.Fprintf(&b, "%-17s %9.2f %9.2f %9.2f %8s %8s %10.0f %9.1f %9.1f\n",
 				server, res.CPUus, res.UserUs, res.SysUs, sc, ratio, res.QPS, res.P50us, res.P99us)
 		}
+	}
+	t.Log(b.String())
+}
+
+var memory = flag.Bool("echo.memory", false, "run TestMemory: idle memory and slow readers on -echo.servers")
+
+// TestMemory runs the memory modes, once, on -echo.servers (default: the
+// conn servers and the peers): the idle resident memory per connection at
+// 10,000 connections, and the resident memory under 1,000 slow readers. It
+// runs only with -echo.memory:
+//
+//	go test ./echo -run TestMemory -echo.memory -echo.servers conn-inline-epoll -v
+func TestMemory(t *testing.T) {
+	if !*memory {
+		t.Skip("run with -echo.memory")
+	}
+	names := []string{"conn-inline-epoll", "conn-inline-iouring", "conn-request-epoll", "conn-request-iouring", "gnet", "netpoll", "gonet"}
+	if *servers != "" {
+		names = strings.Split(*servers, ",")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n%-22s %12s %14s\n", "server", "idle KB/conn", "slow RSS MB")
+	for _, server := range names {
+		idle, err := testDriver.Idle(server, 10000, 1<<10)
+		if err != nil {
+			t.Errorf("idle memory of %s: %v", server, err)
+			continue
+		}
+		slow, err := testDriver.SlowRead(server, 1000, 1<<10, 40<<10, 2*time.Second)
+		if err != nil {
+			t.Errorf("slow readers on %s: %v", server, err)
+			continue
+		}
+		mb := make([]string, len(slow.RSSKB))
+		for i, kb := range slow.RSSKB {
+			mb[i] = strconv.FormatInt(kb>>10, 10)
+		}
+		fmt.Fprintf(&b, "%-22s %12.2f %14s\n", server, idle.PerConnKB, strings.Join(mb, ","))
 	}
 	t.Log(b.String())
 }
