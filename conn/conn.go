@@ -3,6 +3,7 @@ package conn
 import (
 	"io"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,7 +48,8 @@ type Conn struct {
 	srv  *Server // nil for a connection from Dial
 	opts *Options
 
-	inline bool
+	// The fields are ordered so that the struct packs into 320 bytes, a
+	// size class (TestConnSize): every idle connection pays for it.
 
 	// Receiving. The loop writes in and publishes what it flushed in
 	// arrived; one reading goroutine reads it under rmu, which Close's final
@@ -68,38 +70,56 @@ type Conn struct {
 	// was flushed and counts it in sent. out is attached by the writer and
 	// taken back as in is.
 	wmu       sync.Mutex
+	kicked    atomic.Bool // a send task is posted and has not run
 	out       atomic.Pointer[buffer.Linked]
 	flushed   int64 // writing side: bytes flushed
 	sent      atomic.Int64
 	wneed     atomic.Int64 // a parked flusher waits for sent >= wneed
 	wwait     atomic.Pointer[waiter]
 	wdeadline atomic.Int64
-	kicked    atomic.Bool // a send task is posted and has not run
 
 	state atomic.Uint32
-	refs  atomic.Int32 // the loop, a running handler, the user of a dialed Conn
-	mu    sync.Mutex   // guards cause
-	cause error
+	refs  atomic.Int32          // the loop, a running handler, the user of a dialed Conn
+	cause atomic.Pointer[error] // why it closed: the first reason wins
+
+	inline bool // served inline; set before the connection is published
 
 	// Loop-owned.
 	sending    bool
-	outPaused  bool          // receiving paused: the peer does not read what we send
-	recvPaused bool          // the handle's receive is paused (inPaused or outPaused)
-	lingering  bool          // closing once the send queue drains
-	idle       *poller.Timer // IdleTimeout's check
-	idleMark   [2]int64      // consumed and sent at the last check
-	idleQuiet  bool          // the last check saw no progress
-	lingerT    *poller.Timer // Linger's limit on a closing connection's last sends
-	connected  chan error    // Dial's wait for the connect
-	prev, next *Conn         // the loop's list of a server's connections
+	outPaused  bool // receiving paused: the peer does not read what we send
+	recvPaused bool // the handle's receive is paused (inPaused or outPaused)
+	lingering  bool // closing once the send queue drains
 
 	// A server's handler runs at most once at a time: busy is set by the
 	// loop when it hands the connection to a worker, cleared by the worker.
 	busy   atomic.Bool
 	events atomic.Uint64 // arrivals and EOF, to catch one that raced a finishing handler
 
-	local, remote sockAddr
+	lingerT    *poller.Timer // loop-owned: Linger's limit on a closing connection's last sends
+	prev, next *Conn         // loop-owned: the loop's list of a server's connections
+	x          *connRare     // set before the connection is published; nil for most
+
+	local, remote netip.AddrPort // TCP addresses, kept by value; Unix names are in x
 	ctx           atomic.Pointer[any]
+}
+
+// connRare is what few connections need, kept out of the many idle ones:
+// IdleTimeout's state, Dial's wait for the connect, Unix socket names.
+type connRare struct {
+	idle       *poller.Timer // IdleTimeout's check; loop-owned
+	idleMark   [2]int64      // consumed and sent at the last check
+	idleQuiet  bool          // the last check saw no progress
+	connected  chan error    // Dial's wait for the connect; loop-owned once posted
+	localUnix  *net.UnixAddr
+	remoteUnix *net.UnixAddr
+}
+
+// rare returns x, making it: only before the connection is published.
+func (c *Conn) rare() *connRare {
+	if c.x == nil {
+		c.x = new(connRare)
+	}
+	return c.x
 }
 
 // State bits.
@@ -125,10 +145,20 @@ func newConn(e *engine, l *poller.Loop, srv *Server, opts *Options) *Conn {
 
 // LocalAddr returns the local network address: a *net.TCPAddr, made at each
 // call (the connection keeps it in a smaller form), or a *net.UnixAddr.
-func (c *Conn) LocalAddr() net.Addr { return c.local.netAddr() }
+func (c *Conn) LocalAddr() net.Addr {
+	if c.x != nil && c.x.localUnix != nil {
+		return c.x.localUnix
+	}
+	return tcpAddr(c.local)
+}
 
 // RemoteAddr returns the peer's network address, as LocalAddr does.
-func (c *Conn) RemoteAddr() net.Addr { return c.remote.netAddr() }
+func (c *Conn) RemoteAddr() net.Addr {
+	if c.x != nil && c.x.remoteUnix != nil {
+		return c.x.remoteUnix
+	}
+	return tcpAddr(c.remote)
+}
 
 // Context returns the value stored by SetContext, or nil.
 func (c *Conn) Context() any {
@@ -147,23 +177,16 @@ func (c *Conn) Loop() *poller.Loop { return c.loop }
 
 // err returns why the connection closed.
 func (c *Conn) err() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.cause == nil {
-		return ErrClosed
+	if p := c.cause.Load(); p != nil {
+		return *p
 	}
-	return c.cause
+	return ErrClosed
 }
 
 // setClosed records why the connection closes, if it is the first reason,
 // and sets stClosed. It reports whether it was the first.
 func (c *Conn) setClosed(cause error) bool {
-	c.mu.Lock()
-	first := c.cause == nil
-	if first {
-		c.cause = cause
-	}
-	c.mu.Unlock()
+	first := c.cause.CompareAndSwap(nil, &cause)
 	for {
 		st := c.state.Load()
 		if st&stClosed != 0 || c.state.CompareAndSwap(st, st|stClosed) {

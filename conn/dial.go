@@ -51,15 +51,15 @@ func Dial(ctx context.Context, network, address string, opts *DialOptions) (*Con
 	o := opts.Options // the connection keeps its own copy
 	l := e.p.Next()
 	c := newConn(e, l, nil, &o)
-	c.remote = toSockAddr(addr)
+	c.setAddrs(sockAddr{}, toSockAddr(addr))
 	connected := make(chan error, 1)
-	c.connected = connected // the loop's from here: it clears it once it has answered
+	c.rare().connected = connected // the loop's from here: it clears it once it has answered
 	err = l.PostFunc(func() {
 		h, err := l.Register(fd, (*loopSide)(c))
 		if err != nil {
 			closeFD(fd)
 			connected <- err
-			c.connected = nil
+			c.x.connected = nil
 			c.unref() // the loop's: it never had the handle
 			return
 		}
@@ -88,8 +88,8 @@ func Dial(ctx context.Context, network, address string, opts *DialOptions) (*Con
 
 func (s *loopSide) OnConnect(h *poller.Handle, err error) {
 	c := (*Conn)(s)
-	ch := c.connected
-	c.connected = nil
+	ch := c.x.connected
+	c.x.connected = nil
 	if err != nil {
 		c.fail("connect", err)
 		if ch != nil {
@@ -97,7 +97,12 @@ func (s *loopSide) OnConnect(h *poller.Handle, err error) {
 		}
 		return
 	}
-	c.local = sockName(h.FD())
+	// Dial has not returned c: nobody reads the addresses yet.
+	if a := sockName(h.FD()); a.unix != nil {
+		c.x.localUnix = a.unix
+	} else {
+		c.local = a.ap
+	}
 	h.Recv()
 	if ch != nil {
 		ch <- nil

@@ -271,9 +271,9 @@ func (c *Conn) loopSend() {
 func (s *loopSide) OnClose(*poller.Handle) {
 	c := (*Conn)(s)
 	c.h = nil
-	if c.idle != nil {
-		c.idle.Stop()
-		c.idle = nil
+	if x := c.x; x != nil && x.idle != nil {
+		x.idle.Stop()
+		x.idle = nil
 	}
 	if c.lingerT != nil {
 		c.lingerT.Stop()
@@ -282,9 +282,9 @@ func (s *loopSide) OnClose(*poller.Handle) {
 	c.setClosed(ErrClosed)
 	c.setState(stLoopDone)
 	c.wakeAll()
-	if c.connected != nil {
-		c.connected <- ErrClosed
-		c.connected = nil
+	if x := c.x; x != nil && x.connected != nil {
+		x.connected <- ErrClosed
+		x.connected = nil
 	}
 	if s := c.srv; s != nil {
 		s.untrack(c)

@@ -293,7 +293,7 @@ func (a *acceptSide) OnClose(*poller.Handle)                   { a.h = nil }
 func (s *Server) setup(l *poller.Loop, fd int) {
 	c := newConn(s.eng, l, s, &s.Options)
 	tune(fd, &s.Options)
-	c.local, c.remote = sockName(fd), peerName(fd)
+	c.setAddrs(sockName(fd), peerName(fd))
 	h, err := l.Register(fd, (*loopSide)(c))
 	if err != nil {
 		closeFD(fd)
@@ -318,7 +318,7 @@ func (s *Server) setup(l *poller.Loop, fd int) {
 		s.OnConnect(c)
 	}
 	if s.IdleTimeout > 0 {
-		c.idle = l.AfterFunc(s.IdleTimeout/2, c.idleCheck)
+		c.rare().idle = l.AfterFunc(s.IdleTimeout/2, c.idleCheck)
 	}
 	if s.closingNow() {
 		// Shutdown began after the accept: serve no new connection.
@@ -378,21 +378,22 @@ func (s *Server) closingNow() bool {
 // idleCheck runs every half IdleTimeout on the loop; two checks in a row that
 // see no progress close the connection.
 func (c *Conn) idleCheck() {
-	c.idle = nil
+	x := c.x
+	x.idle = nil
 	if c.h == nil {
 		return
 	}
 	mark := [2]int64{c.rconsumed.Load(), c.sent.Load()}
 	// A handler waiting in a read for the rest of a request is not busy.
 	working := c.busy.Load() && c.rwait.Load() == nil
-	quiet := mark == c.idleMark && !working && !c.sending
-	if quiet && c.idleQuiet {
+	quiet := mark == x.idleMark && !working && !c.sending
+	if quiet && x.idleQuiet {
 		c.fail("idle", errIdle)
 		return
 	}
-	c.idleQuiet = quiet
-	c.idleMark = mark
-	c.idle = c.loop.AfterFunc(c.srv.IdleTimeout/2, c.idleCheck)
+	x.idleQuiet = quiet
+	x.idleMark = mark
+	x.idle = c.loop.AfterFunc(c.srv.IdleTimeout/2, c.idleCheck)
 }
 
 // serveInline runs the handler on the loop. linked says the last chunk was

@@ -398,7 +398,9 @@ func TestServeUnix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := &conn.Server{Handler: framedEcho, Loops: 1, Backend: m.backend, Inline: m.inline}
+		local := make(chan net.Addr, 1)
+		s := &conn.Server{Handler: framedEcho, Loops: 1, Backend: m.backend, Inline: m.inline,
+			OnConnect: func(c *conn.Conn) { local <- c.LocalAddr() }}
 		served := make(chan error, 1)
 		go func() { served <- s.Serve(l) }()
 		defer func() {
@@ -411,6 +413,9 @@ func TestServeUnix(t *testing.T) {
 		}
 		defer c.Close()
 		roundTrip(t, c, pattern(50000, 3))
+		if a := <-local; a == nil || a.Network() != "unix" || a.String() != path {
+			t.Errorf("server side's LocalAddr %v, want unix %s", a, path)
+		}
 	})
 }
 
