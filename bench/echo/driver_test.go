@@ -255,8 +255,8 @@ var memory = flag.Bool("echo.memory", false, "run TestMemory: idle memory and sl
 
 // TestMemory runs the memory modes, once, on -echo.servers (default: the
 // conn servers and the peers): the idle resident memory per connection at
-// 10,000 connections, and the resident memory under 1,000 slow readers. It
-// runs only with -echo.memory:
+// 10,000 connections, and the resident memory under 1,000 slow readers for
+// -echo.duration. It runs only with -echo.memory:
 //
 //	go test ./echo -run TestMemory -echo.memory -echo.servers conn-inline-epoll -v
 func TestMemory(t *testing.T) {
@@ -275,7 +275,7 @@ func TestMemory(t *testing.T) {
 			t.Errorf("idle memory of %s: %v", server, err)
 			continue
 		}
-		slow, err := testDriver.SlowRead(server, 1000, 1<<10, 40<<10, 2*time.Second)
+		slow, err := testDriver.SlowRead(server, 1000, 1<<10, 40<<10, *measure)
 		if err != nil {
 			t.Errorf("slow readers on %s: %v", server, err)
 			continue
