@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ringwire/ringwire/buffer"
+	"github.com/ringwire/ringwire/poller"
 )
 
 // A connection's two buffers are attached while bytes are in flight and
@@ -16,11 +17,61 @@ import (
 // linkeds pools the detached buffers.
 var linkeds = sync.Pool{New: func() any { return new(buffer.Linked) }}
 
-// sweepEvery is how often a server's loop gives back the buffers of its
-// drained connections. A sweep costs each connection two TryLocks and a few
+// sweepEvery is how often a loop gives back the buffers of its drained
+// connections. A sweep costs each connection two TryLocks and a few
 // loads. A variable for the tests, which sweep every millisecond so that
 // every test races sweeps against its traffic.
 var sweepEvery = 100 * time.Millisecond
+
+// connList is one loop's list of open connections (a server's, or those Dial
+// made on the loop), swept while it is not empty. Used only on its loop.
+type connList struct {
+	head     *Conn
+	sweeping bool   // a sweep is armed
+	sweep    func() // the sweep, made once
+}
+
+// add puts c on the list and arms the sweep if it is not.
+func (list *connList) add(l *poller.Loop, c *Conn) {
+	c.next = list.head
+	if list.head != nil {
+		list.head.prev = c
+	}
+	list.head = c
+	if !list.sweeping {
+		list.sweeping = true
+		if list.sweep == nil {
+			list.sweep = func() { list.sweepOnce(l) }
+		}
+		l.AfterFunc(sweepEvery, list.sweep)
+	}
+}
+
+// remove takes c off the list.
+func (list *connList) remove(c *Conn) {
+	if c.prev != nil {
+		c.prev.next = c.next
+	} else if list.head == c {
+		list.head = c.next
+	}
+	if c.next != nil {
+		c.next.prev = c.prev
+	}
+	c.prev, c.next = nil, nil
+}
+
+// sweepOnce gives back the buffers of the drained connections, and comes
+// again while there are connections.
+func (list *connList) sweepOnce(l *poller.Loop) {
+	for c := list.head; c != nil; c = c.next {
+		c.trim()
+	}
+	if list.head == nil {
+		list.sweeping = false
+		return
+	}
+	l.AfterFunc(sweepEvery, list.sweep)
+}
 
 // inBuf returns the receive buffer, attaching one if there is none: on the
 // loop, or by the reader with rmu held.

@@ -385,3 +385,32 @@ func TestAppendReleasedOnClose(t *testing.T) {
 		}
 	})
 }
+
+// A dialed connection gives its buffers back when idle, as a server's does.
+func TestDialedIdleHoldsNoBuffers(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, p *poller.Poller) {
+		addr, accepted := stdServer(t)
+		c := dial(t, p, addr, conn.Options{})
+		peer := <-accepted
+		for i := range 3 {
+			if _, err := c.Write([]byte("ping")); err != nil {
+				t.Fatal(err)
+			}
+			got := make([]byte, 4)
+			if _, err := io.ReadFull(peer, got); err != nil || string(got) != "ping" {
+				t.Fatalf("peer read %q, %v", got, err)
+			}
+			peer.Write([]byte("pong"))
+			if b, err := c.Next(4); err != nil || string(b) != "pong" {
+				t.Fatalf("round %d: Next = %q, %v", i, b, err)
+			}
+			c.Release()
+			for deadline := time.Now().Add(5 * time.Second); conn.HeldBuffers(c) != 0; {
+				if time.Now().After(deadline) {
+					t.Fatalf("round %d: idle dialed connection holds %d buffers", i, conn.HeldBuffers(c))
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}
+	})
+}

@@ -64,6 +64,7 @@ func Dial(ctx context.Context, network, address string, opts *DialOptions) (*Con
 			return
 		}
 		c.h = h
+		e.local(l).dialed.add(l, c)
 		tune(fd, &o)
 		if err := h.Connect(addr); err != nil {
 			c.fail("connect", err)

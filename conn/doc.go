@@ -21,12 +21,10 @@
 //
 // # Memory
 //
-// An idle connection of a Server holds no buffer and no goroutine: its loop
-// takes its two buffers back within 100 ms of its last bytes being read and
-// sent (a sweep, so that a busy connection keeps them between requests).
-// What it holds is a 320-byte Conn and the poller's 96-byte Handle. A
-// connection from Dial keeps its buffers (two times 112 bytes, no nodes) for
-// its life. Received data
+// An idle connection holds no buffer and no goroutine: its loop takes its two
+// buffers back within 100 ms of its last bytes being read and sent (a sweep,
+// so that a busy connection keeps them between requests). What it holds is a
+// 320-byte Conn and the poller's 96-byte Handle. Received data
 // arrives in memory the poller lends (an io_uring provided buffer, or a
 // pooled 32 KiB block on epoll): a chunk that starts a request is linked into
 // the connection's buffer without a copy; a chunk that continues one is

@@ -30,6 +30,8 @@ type loopLocal struct {
 	lent     atomic.Int64
 	release  func([]byte) // counts a linked chunk's return, then gives it back
 	giveBack func([]byte) // the poller's release, captured from the first chunk
+
+	dialed connList // the open connections Dial made on this loop
 }
 
 // maxLent is how many chunks a loop's connections may hold linked: a quarter
@@ -288,6 +290,8 @@ func (s *loopSide) OnClose(*poller.Handle) {
 	}
 	if s := c.srv; s != nil {
 		s.untrack(c)
+	} else {
+		c.eng.local(c.loop).dialed.remove(c)
 	}
 	c.unref() // the loop's
 }

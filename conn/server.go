@@ -88,13 +88,6 @@ type Server struct {
 	workers   workers
 }
 
-// connList is a loop's list of a server's open connections.
-type connList struct {
-	head     *Conn
-	sweeping bool   // a sweep is armed: there are connections
-	sweep    func() // the loop's sweep, made once
-}
-
 // A listener is one listening socket registered on a loop.
 type listener struct {
 	s    *Server
@@ -301,19 +294,7 @@ func (s *Server) setup(l *poller.Loop, fd int) {
 		return
 	}
 	c.h = h
-	list := &s.conns[l.ID()]
-	c.next = list.head
-	if list.head != nil {
-		list.head.prev = c
-	}
-	list.head = c
-	if !list.sweeping {
-		list.sweeping = true
-		if list.sweep == nil {
-			list.sweep = func() { s.sweep(l) }
-		}
-		l.AfterFunc(sweepEvery, list.sweep)
-	}
+	s.conns[l.ID()].add(l, c)
 	if s.OnConnect != nil {
 		s.OnConnect(c)
 	}
@@ -328,32 +309,9 @@ func (s *Server) setup(l *poller.Loop, fd int) {
 	h.Recv()
 }
 
-// sweep gives back the buffers of l's drained connections, and comes again
-// while there are connections.
-func (s *Server) sweep(l *poller.Loop) {
-	list := &s.conns[l.ID()]
-	for c := list.head; c != nil; c = c.next {
-		c.trim()
-	}
-	if list.head == nil {
-		list.sweeping = false
-		return
-	}
-	l.AfterFunc(sweepEvery, list.sweep)
-}
-
 // untrack removes c from its loop's list, on the loop, once it has closed.
 func (s *Server) untrack(c *Conn) {
-	list := &s.conns[c.loop.ID()]
-	if c.prev != nil {
-		c.prev.next = c.next
-	} else if list.head == c {
-		list.head = c.next
-	}
-	if c.next != nil {
-		c.next.prev = c.prev
-	}
-	c.prev, c.next = nil, nil
+	s.conns[c.loop.ID()].remove(c)
 	if s.OnDisconnect != nil {
 		s.OnDisconnect(c, c.err())
 	}
