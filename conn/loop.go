@@ -130,13 +130,14 @@ func (s *loopSide) OnRecv(_ *poller.Handle, ch poller.Chunk, err error) {
 	if lp.giveBack == nil {
 		lp.giveBack = ch.Releaser()
 	}
-	// Link the chunk, without a copy, when the buffer is empty: a whole
-	// request in one chunk, the common case. Behind unread bytes, the chunk
-	// is the rest of a frame: copy it, so that a connection holds at most
-	// one lent chunk.
+	// Link the chunk, without a copy, when the buffer holds nothing: a
+	// whole request in one chunk, the common case. Behind unread bytes, or
+	// read ones not yet released, the chunk is the rest of a frame or a
+	// request a handler reads while it holds the last: copy it, so that a
+	// connection holds at most one lent chunk.
 	in := c.inBuf()
 	linked := false
-	if c.arrived.Load() == c.rconsumed.Load() &&
+	if c.arrived.Load() == c.released.Load() &&
 		(c.inline || lp.lent.Load() < maxLent) && ch.Releaser() != nil {
 		if !c.inline {
 			lp.lent.Add(1)

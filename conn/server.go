@@ -287,6 +287,9 @@ func (s *Server) setup(l *poller.Loop, fd int) {
 	c := newConn(s.eng, l, s, &s.Options)
 	tune(fd, &s.Options)
 	c.setAddrs(sockName(fd), peerName(fd))
+	if s.IdleTimeout > 0 {
+		c.rare() // before OnConnect publishes c; the timer is armed after
+	}
 	h, err := l.Register(fd, (*loopSide)(c))
 	if err != nil {
 		closeFD(fd)

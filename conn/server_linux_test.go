@@ -531,3 +531,30 @@ func TestIdleConnectionHoldsNoBuffers(t *testing.T) {
 		waitNoBuffers()
 	})
 }
+
+// OnConnect may hand the connection to another goroutine at once: what the
+// server sets up after it (IdleTimeout's timer) must not race that
+// goroutine's reads (found by review: the race detector saw RemoteAddr race
+// the idle state's allocation).
+func TestOnConnectPublishes(t *testing.T) {
+	forEachMode(t, func(t *testing.T, m mode) {
+		var wg sync.WaitGroup
+		s := &conn.Server{Handler: framedEcho, IdleTimeout: time.Minute,
+			OnConnect: func(c *conn.Conn) {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if c.RemoteAddr() == nil || c.LocalAddr() == nil {
+						t.Error("a connection without its addresses")
+					}
+				}()
+			}}
+		addr := serve(t, s, m)
+		for range 20 {
+			p := dialStd(t, addr)
+			roundTrip(t, p, []byte("x"))
+			p.Close()
+		}
+		wg.Wait()
+	})
+}
