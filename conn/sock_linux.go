@@ -137,9 +137,10 @@ func fromSockaddr(sa unix.Sockaddr) sockAddr {
 	case *unix.SockaddrInet4:
 		return sockAddr{ap: netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))}
 	case *unix.SockaddrInet6:
-		// As the net package reports them: a v4-mapped address as v4, a
-		// zone by its interface's name.
-		ip := netip.AddrFrom16(a.Addr).Unmap()
+		// As the net package reports them: a v4-mapped address as the 16
+		// bytes it is (net.IP prints it as v4), a zone by its interface's
+		// name (looked up at each accept: link-local peers are rare).
+		ip := netip.AddrFrom16(a.Addr)
 		if a.ZoneId != 0 && ip.Is6() {
 			zone := strconv.Itoa(int(a.ZoneId))
 			if ifi, err := net.InterfaceByIndex(int(a.ZoneId)); err == nil {
