@@ -1,0 +1,55 @@
+package frame
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/ringwire/ringwire/buffer"
+)
+
+var (
+	// ErrTooLarge is the Kind of an Error for a frame past one of its Limits.
+	ErrTooLarge = errors.New("frame: over a limit")
+
+	// ErrMalformed is the Kind of an Error for a frame that breaks its
+	// format.
+	ErrMalformed = errors.New("frame: malformed")
+
+	// ErrHeaderFlushed is returned when a frame's reserved header was
+	// flushed before its payload was complete: its length can no longer be
+	// filled in.
+	ErrHeaderFlushed = errors.New("frame: buffer flushed between Begin and End")
+)
+
+// An Error is a frame that breaks its format or a limit: what, and where.
+type Error struct {
+	Format string // "Framed", "TTHeader", ...
+	Offset int    // from the frame's first byte
+	Kind   error  // ErrTooLarge or ErrMalformed
+	What   string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("frame: %s at offset %d: %s", e.Format, e.Offset, e.What)
+}
+
+func (e *Error) Unwrap() error { return e.Kind }
+
+func tooLarge(format string, off int, what string, args ...any) error {
+	return &Error{Format: format, Offset: off, Kind: ErrTooLarge, What: fmt.Sprintf(what, args...)}
+}
+
+func malformed(format string, off int, what string, args ...any) error {
+	return &Error{Format: format, Offset: off, Kind: ErrMalformed, What: fmt.Sprintf(what, args...)}
+}
+
+// A NeedError says the input is the start of a frame: Need bytes in all are
+// needed to go on. It is buffer.ErrShort to errors.Is, as a buffer's own
+// shortfall is.
+type NeedError struct {
+	Need int
+}
+
+func (e *NeedError) Error() string { return fmt.Sprintf("frame: need %d bytes", e.Need) }
+
+func (e *NeedError) Is(target error) bool { return target == buffer.ErrShort }
