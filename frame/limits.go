@@ -6,14 +6,40 @@ type Limits struct {
 	// MaxFrame bounds a frame's size after its 4-byte length field. The
 	// default, 16,384,000 bytes, is Apache Thrift Go's.
 	MaxFrame int
+
+	// MaxHeaderInfo bounds a header's info section. The default, 65,536
+	// bytes, is Kitex's.
+	MaxHeaderInfo int
+
+	// MaxInfoEntries bounds the key/value pairs of one header, all blocks
+	// together. The default is 4,096.
+	MaxInfoEntries int
 }
 
-// DefaultMaxFrame is MaxFrame's default.
-const DefaultMaxFrame = 16_384_000
+// Defaults of Limits.
+const (
+	DefaultMaxFrame       = 16_384_000
+	DefaultMaxHeaderInfo  = 65_536
+	DefaultMaxInfoEntries = 4_096
+)
 
 func (l *Limits) maxFrame() int {
 	if l == nil || l.MaxFrame <= 0 {
 		return DefaultMaxFrame
 	}
 	return l.MaxFrame
+}
+
+func (l *Limits) maxHeaderInfo() int {
+	if l == nil || l.MaxHeaderInfo <= 0 {
+		return DefaultMaxHeaderInfo
+	}
+	return l.MaxHeaderInfo
+}
+
+func (l *Limits) maxInfoEntries() int {
+	if l == nil || l.MaxInfoEntries <= 0 {
+		return DefaultMaxInfoEntries
+	}
+	return l.MaxInfoEntries
 }
