@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"slices"
 	"testing"
 
+	"github.com/ringwire/ringwire/buffer"
 	"github.com/ringwire/ringwire/frame"
 )
 
@@ -121,7 +123,8 @@ func TestDecodeTTHeaderBad(t *testing.T) {
 }
 
 // FuzzDecodeTTHeader: no input panics, loops or yields an untyped error;
-// what decodes lies within the input.
+// what decodes lies within the input, and encodes to a frame that decodes to
+// the same header and payload.
 func FuzzDecodeTTHeader(f *testing.F) {
 	f.Add(kitexReply())
 	f.Add(kitexReply()[:40])
@@ -140,5 +143,125 @@ func FuzzDecodeTTHeader(f *testing.F) {
 		if size > len(in) || len(payload) > size || len(h.Strings)+len(h.Ints) > 64 {
 			t.Fatalf("size %d of %d bytes, payload %d, %d entries", size, len(in), len(payload), len(h.Strings)+len(h.Ints))
 		}
+		dst, start, err := frame.StartTTHeader(nil, &h)
+		if err != nil {
+			t.Fatalf("a decoded header does not encode: %v", err) // merged blocks, no padding: never larger
+		}
+		dst = append(dst, payload...)
+		if err := frame.FinishTTHeader(dst, start); err != nil {
+			t.Fatal(err)
+		}
+		var again frame.Header
+		p2, _, err := frame.DecodeTTHeader(dst, &again, &frame.Limits{MaxInfoEntries: 64})
+		if err != nil || !bytes.Equal(p2, payload) || !sameHeader(&again, &h) {
+			t.Fatalf("re-encoded: %v; header %+v, want %+v", err, again, h)
+		}
 	})
+}
+
+func TestEncodeTTHeaderKitexReply(t *testing.T) {
+	want := kitexReply()
+	h := &frame.Header{SeqID: 77, Strings: []frame.StringPair{{"server-said", "hi"}}, Ints: []frame.IntPair{{22, "2"}}}
+	dst, start, err := frame.StartTTHeader(nil, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst = append(dst, want[46:]...)
+	if err := frame.FinishTTHeader(dst, start); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(dst, want) {
+		t.Fatalf("encoded\n%x\nwant\n%x", dst, want)
+	}
+}
+
+func TestTTHeaderRoundTrip(t *testing.T) {
+	headers := []*frame.Header{
+		{},
+		{Flags: 1, SeqID: -5, Protocol: frame.ProtocolCompact, Transforms: []frame.TransformID{1, 3}},
+		{SeqID: 1 << 30, ACLToken: "token", Strings: []frame.StringPair{{"isn", "Echo"}, {"", ""}, {"RPC_TRANSIT_k", "v"}},
+			Ints: []frame.IntPair{{1, "framed"}, {3, "client"}, {22, "1"}, {12, "1000"}}},
+		{Strings: []frame.StringPair{{"big", string(bytes.Repeat([]byte{'x'}, 65000))}}},
+	}
+	for i, h := range headers {
+		for _, payload := range []string{"", "p", "a longer payload"} {
+			dst, start, err := frame.StartTTHeader([]byte("prefix"), h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dst = append(dst, payload...)
+			if err := frame.FinishTTHeader(dst, start); err != nil {
+				t.Fatal(err)
+			}
+			var got frame.Header
+			p, size, err := frame.DecodeTTHeader(dst[start:], &got, nil)
+			if err != nil || string(p) != payload || size != len(dst)-start {
+				t.Fatalf("header %d: payload %q size %d, %v", i, p, size, err)
+			}
+			if (size-14)%4 != len(payload)%4 {
+				t.Errorf("header %d: header info not padded to 4 bytes", i)
+			}
+			if !sameHeader(&got, h) {
+				t.Errorf("header %d: got %+v, want %+v", i, got, *h)
+			}
+			// The buffer writer writes the same bytes.
+			var b buffer.Linked
+			var w frame.TTHeaderWriter
+			if err := w.Begin(&b, h); err != nil {
+				t.Fatal(err)
+			}
+			b.Write([]byte(payload))
+			if err := w.End(); err != nil {
+				t.Fatal(err)
+			}
+			b.Flush()
+			bb, _ := b.Next(b.Len())
+			if !bytes.Equal(bb, dst[start:]) {
+				t.Errorf("header %d: TTHeaderWriter wrote %x, want %x", i, bb, dst[start:])
+			}
+			b.Close()
+		}
+	}
+}
+
+func sameHeader(a, b *frame.Header) bool {
+	return a.Flags == b.Flags && a.SeqID == b.SeqID && a.Protocol == b.Protocol && a.ACLToken == b.ACLToken &&
+		slices.Equal(a.Transforms, b.Transforms) && slices.Equal(a.Strings, b.Strings) && slices.Equal(a.Ints, b.Ints)
+}
+
+func TestEncodeTTHeaderTooLarge(t *testing.T) {
+	long := string(make([]byte, 65536))
+	for _, h := range []*frame.Header{
+		{Strings: []frame.StringPair{{"k", long}}},
+		{ACLToken: long},
+		{Transforms: make([]frame.TransformID, 256)},
+		{Strings: []frame.StringPair{{"a", long[:40000]}, {"b", long[:40000]}}},
+	} {
+		if _, _, err := frame.StartTTHeader(nil, h); !errors.Is(err, frame.ErrTooLarge) {
+			t.Errorf("got %v, want ErrTooLarge", err)
+		}
+	}
+}
+
+// Encoding a header allocates nothing, into a slice or a buffer.
+func TestEncodeTTHeaderAllocations(t *testing.T) {
+	h := &frame.Header{SeqID: 1, Strings: []frame.StringPair{{"isn", "Echo"}}, Ints: []frame.IntPair{{22, "1"}}}
+	dst := make([]byte, 0, 256)
+	var b buffer.Linked
+	defer b.Close()
+	var w frame.TTHeaderWriter
+	n := testing.AllocsPerRun(100, func() {
+		d, start, _ := frame.StartTTHeader(dst[:0], h)
+		d = append(d, "payload"...)
+		frame.FinishTTHeader(d, start)
+		w.Begin(&b, h)
+		b.Write([]byte("payload"))
+		w.End()
+		b.Flush()
+		b.Skip(b.Len())
+		b.Release()
+	})
+	if n != 0 {
+		t.Errorf("%.1f allocations per encode, want 0", n)
+	}
 }
