@@ -3,6 +3,7 @@ package frame
 import (
 	"encoding/binary"
 
+	"github.com/ringwire/ringwire/buffer"
 	"github.com/ringwire/ringwire/internal/unsafex"
 )
 
@@ -149,22 +150,9 @@ func DecodeTTHeader(p []byte, h *Header, lim *Limits) (payload []byte, size int,
 	if len(p) < ttFixed {
 		return nil, 0, &NeedError{Need: ttFixed}
 	}
-	length := binary.BigEndian.Uint32(p)
-	if max := lim.maxFrame(); uint64(length) > uint64(max) {
-		return nil, 0, tooLarge(ttheader, 0, "length %d above MaxFrame %d", length, max)
-	}
-	if m := binary.BigEndian.Uint16(p[4:]); m != TTHeaderMagic {
-		return nil, 0, malformed(ttheader, 4, "magic %#04x, want %#04x", m, TTHeaderMagic)
-	}
-	size = 4 + int(length)
-	info := 4 * int(binary.BigEndian.Uint16(p[12:]))
-	switch {
-	case info > lim.maxHeaderInfo():
-		return nil, 0, tooLarge(ttheader, 12, "header info of %d bytes above MaxHeaderInfo %d", info, lim.maxHeaderInfo())
-	case info == 0:
-		return nil, 0, malformed(ttheader, 12, "no header info: it must hold the protocol id and transform count")
-	case ttFixed+info > size:
-		return nil, 0, malformed(ttheader, 12, "header info of %d bytes past the frame's %d", info, size)
+	size, info, err := ttSize(p, lim)
+	if err != nil {
+		return nil, 0, err
 	}
 	if len(p) < size {
 		return nil, 0, &NeedError{Need: size}
@@ -176,6 +164,29 @@ func DecodeTTHeader(p []byte, h *Header, lim *Limits) (payload []byte, size int,
 		return nil, 0, err
 	}
 	return p[ttFixed+info : size : size], size, nil
+}
+
+// ttSize checks a frame's fixed part, p[:ttFixed], and returns the frame's
+// size and its header info's.
+func ttSize(p []byte, lim *Limits) (size, info int, err error) {
+	length := binary.BigEndian.Uint32(p)
+	if max := lim.maxFrame(); uint64(length) > uint64(max) {
+		return 0, 0, tooLarge(ttheader, 0, "length %d above MaxFrame %d", length, max)
+	}
+	if m := binary.BigEndian.Uint16(p[4:]); m != TTHeaderMagic {
+		return 0, 0, malformed(ttheader, 4, "magic %#04x, want %#04x", m, TTHeaderMagic)
+	}
+	size = 4 + int(length)
+	info = 4 * int(binary.BigEndian.Uint16(p[12:]))
+	switch {
+	case info > lim.maxHeaderInfo():
+		return 0, 0, tooLarge(ttheader, 12, "header info of %d bytes above MaxHeaderInfo %d", info, lim.maxHeaderInfo())
+	case info == 0:
+		return 0, 0, malformed(ttheader, 12, "no header info: it must hold the protocol id and transform count")
+	case ttFixed+info > size:
+		return 0, 0, malformed(ttheader, 12, "header info of %d bytes past the frame's %d", info, size)
+	}
+	return size, info, nil
 }
 
 // decodeInfo parses the header info, which ends p; offsets are p's.
@@ -285,4 +296,27 @@ func (d *infoDecoder) count(entries *int, max, minSize int) int {
 	}
 	*entries += n
 	return n
+}
+
+// NextTTHeader consumes one TTHeader frame from r, decodes its header into h
+// and returns its payload. The payload and h's strings are views of r's
+// memory (or of one copy, when the frame spans nodes of a linked buffer),
+// valid until r's next Release. On a buffer that does not wait for bytes, a
+// frame not fully there gives buffer.ErrShort and consumes nothing.
+func NextTTHeader(r buffer.Reader, h *Header, lim *Limits) ([]byte, error) {
+	fixed, err := r.Peek(ttFixed)
+	if err != nil {
+		return nil, err
+	}
+	size, _, err := ttSize(fixed, lim)
+	if err != nil {
+		return nil, err
+	}
+	// One Next of the whole frame: it consumes all of it or, short, none.
+	p, err := r.Next(size)
+	if err != nil {
+		return nil, err
+	}
+	payload, _, err := DecodeTTHeader(p, h, lim)
+	return payload, err
 }

@@ -47,7 +47,7 @@ func TestDecodeTTHeaderKitexReply(t *testing.T) {
 	if v, ok := h.String("server-said"); !ok || v != "hi" || len(h.Strings) != 1 {
 		t.Errorf("string headers %v", h.Strings)
 	}
-	if v, ok := h.Int(22); !ok || v != "2" || len(h.Ints) != 1 {
+	if v, ok := h.Int(frame.MsgType); !ok || v != "2" || len(h.Ints) != 1 {
 		t.Errorf("int headers %v", h.Ints)
 	}
 	if !frame.IsTTHeader(in) {
@@ -161,7 +161,7 @@ func FuzzDecodeTTHeader(f *testing.F) {
 
 func TestEncodeTTHeaderKitexReply(t *testing.T) {
 	want := kitexReply()
-	h := &frame.Header{SeqID: 77, Strings: []frame.StringPair{{"server-said", "hi"}}, Ints: []frame.IntPair{{22, "2"}}}
+	h := &frame.Header{SeqID: 77, Strings: []frame.StringPair{{"server-said", "hi"}}, Ints: []frame.IntPair{{frame.MsgType, "2"}}}
 	dst, start, err := frame.StartTTHeader(nil, h)
 	if err != nil {
 		t.Fatal(err)
@@ -263,5 +263,37 @@ func TestEncodeTTHeaderAllocations(t *testing.T) {
 	})
 	if n != 0 {
 		t.Errorf("%.1f allocations per encode, want 0", n)
+	}
+}
+
+func TestNextTTHeader(t *testing.T) {
+	in := kitexReply()
+	var b buffer.Linked
+	defer b.Close()
+	// Two nodes, the frame across them, the second not there yet.
+	b.Append(in[:30], nil)
+	b.Flush()
+	var h frame.Header
+	if _, err := frame.NextTTHeader(&b, &h, nil); !errors.Is(err, buffer.ErrShort) || b.Len() != 30 {
+		t.Fatalf("part of a frame: %v, %d bytes left", err, b.Len())
+	}
+	b.Append(in[30:], nil)
+	b.Append(in[:20], nil) // the start of another
+	b.Flush()
+	payload, err := frame.NextTTHeader(&b, &h, nil)
+	if err != nil || !bytes.Equal(payload, in[46:]) || h.SeqID != 77 {
+		t.Fatalf("payload %x, seqid %d, %v", payload, h.SeqID, err)
+	}
+	if v, _ := h.String("server-said"); v != "hi" || b.Len() != 20 {
+		t.Fatalf("string header %q, %d bytes left", v, b.Len())
+	}
+	bad := binary.BigEndian.AppendUint32(nil, 100)
+	bad = append(bad, 0x0f, 0xff, 0, 0, 0, 0, 0, 1, 0, 1)
+	var c buffer.Linked
+	defer c.Close()
+	c.Write(bad)
+	c.Flush()
+	if _, err := frame.NextTTHeader(&c, &h, nil); !errors.Is(err, frame.ErrMalformed) {
+		t.Fatalf("THeader magic: %v", err)
 	}
 }
