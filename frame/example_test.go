@@ -23,3 +23,24 @@ func Example() {
 	// first
 	// second
 }
+
+// A TTHeader frame decoded from bytes captured off the wire: the header's
+// fields, and the payload in place.
+func ExampleDecodeTTHeader() {
+	wire, start, _ := frame.StartTTHeader(nil, &frame.Header{SeqID: 77,
+		Strings: []frame.StringPair{{frame.KeyIDLServiceName, "Echo"}},
+		Ints:    []frame.IntPair{{frame.MsgType, "1"}}})
+	wire = append(wire, "payload"...)
+	frame.FinishTTHeader(wire, start)
+
+	var h frame.Header // reuse it across frames: no allocation per frame
+	payload, size, err := frame.DecodeTTHeader(wire, &h, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	isn, _ := h.String(frame.KeyIDLServiceName)
+	msgType, _ := h.Int(frame.MsgType)
+	fmt.Println(size, h.SeqID, isn, msgType, string(payload))
+	// Output: 45 77 Echo 1 payload
+}
