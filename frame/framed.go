@@ -117,35 +117,51 @@ func peekFramed(r buffer.Reader, lim *Limits) (int, error) {
 // the payload: Begin reserves the length field, the payload is written to
 // the same Writer, and End fills the field in. No Flush may come between.
 type FramedWriter struct {
-	w     buffer.Writer
-	hdr   []byte
-	start int // w.Unflushed() after the length field
+	r reserved
 }
 
 // Begin reserves the length field of a frame on w.
 func (f *FramedWriter) Begin(w buffer.Writer) error {
-	hdr, err := w.Malloc(FramedHeaderLen)
-	if err != nil {
-		return err
-	}
-	f.w, f.hdr, f.start = w, hdr, w.Unflushed()
-	return nil
+	_, err := f.r.begin(w, FramedHeaderLen)
+	return err
 }
 
 // End fills in the length of what was written since Begin.
-func (f *FramedWriter) End() error {
-	if f.w == nil {
-		return malformed(framed, 0, "End without Begin")
+func (f *FramedWriter) End() error { return f.r.end(framed, 0) }
+
+// reserved is a frame header reserved on a buffer.Writer, its u32 length
+// field filled in at the end: what FramedWriter and TTHeaderWriter share.
+type reserved struct {
+	w     buffer.Writer
+	hdr   []byte // the header, its length field first
+	start int    // w.Unflushed() after the header
+}
+
+// begin reserves n bytes of header on w and returns them.
+func (r *reserved) begin(w buffer.Writer, n int) ([]byte, error) {
+	hdr, err := w.Malloc(n)
+	if err != nil {
+		return nil, err
 	}
-	hdr, n := f.hdr, f.w.Unflushed()-f.start
-	f.w, f.hdr = nil, nil
+	r.w, r.hdr, r.start = w, hdr, w.Unflushed()
+	return hdr, nil
+}
+
+// end fills in the length field: extra (the header's bytes after the field
+// that the length counts) plus what was written since begin.
+func (r *reserved) end(format string, extra int) error {
+	if r.w == nil {
+		return malformed(format, 0, "End without Begin")
+	}
+	hdr, n := r.hdr, r.w.Unflushed()-r.start
+	r.w, r.hdr = nil, nil
 	if n < 0 {
-		// A Flush between Begin and End, which the type forbids, shows
+		// A Flush between Begin and End, which the writers forbid, shows
 		// only when fewer bytes followed it than preceded it.
 		return ErrHeaderFlushed
 	}
-	if n > math.MaxUint32 {
-		return tooLarge(framed, 0, "payload of %d bytes does not fit the length field", n)
+	if n += extra; n > math.MaxUint32 {
+		return tooLarge(format, 0, "frame of %d bytes does not fit the length field", n)
 	}
 	binary.BigEndian.PutUint32(hdr, uint32(n))
 	return nil

@@ -202,11 +202,7 @@ func FuzzDecodeFramed(f *testing.F) {
 			t.Fatalf("[]byte: %v; buffer: %v", err, berr)
 		}
 		if err != nil {
-			var need *frame.NeedError
-			var fe *frame.Error
-			if !errors.As(err, &need) && !errors.As(err, &fe) {
-				t.Fatalf("untyped error %v", err)
-			}
+			requireTyped(t, err)
 			return
 		}
 		if !bytes.Equal(frame.AppendFramed(nil, payload), in[:size]) || !bytes.Equal(bp, payload) {

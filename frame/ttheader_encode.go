@@ -123,10 +123,8 @@ func putLength(p []byte, n int) error {
 // copying the payload: Begin writes the header, the payload is written to the
 // same Writer, and End fills in the length. No Flush may come between.
 type TTHeaderWriter struct {
-	w     buffer.Writer
-	hdr   []byte
-	start int // w.Unflushed() after the header
-	info  int
+	r    reserved
+	info int
 }
 
 // Begin writes h's header onto w.
@@ -135,25 +133,15 @@ func (t *TTHeaderWriter) Begin(w buffer.Writer, h *Header) error {
 	if err != nil {
 		return err
 	}
-	p, err := w.Malloc(ttFixed + info)
+	p, err := t.r.begin(w, ttFixed+info)
 	if err != nil {
 		return err
 	}
 	h.putHeader(p, info)
-	t.w, t.hdr, t.start, t.info = w, p[:4:4], w.Unflushed(), info
+	t.info = info
 	return nil
 }
 
 // End fills in the frame's length: the header and what was written since
 // Begin.
-func (t *TTHeaderWriter) End() error {
-	if t.w == nil {
-		return malformed(ttheader, 0, "End without Begin")
-	}
-	hdr, n := t.hdr, t.w.Unflushed()-t.start
-	t.w, t.hdr = nil, nil
-	if n < 0 {
-		return ErrHeaderFlushed // as for FramedWriter
-	}
-	return putLength(hdr, ttFixed-4+t.info+n)
-}
+func (t *TTHeaderWriter) End() error { return t.r.end(ttheader, ttFixed-4+t.info) }

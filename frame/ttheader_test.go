@@ -133,11 +133,7 @@ func FuzzDecodeTTHeader(f *testing.F) {
 		var h frame.Header
 		payload, size, err := frame.DecodeTTHeader(in, &h, &frame.Limits{MaxInfoEntries: 64})
 		if err != nil {
-			var need *frame.NeedError
-			var fe *frame.Error
-			if !errors.As(err, &need) && !errors.As(err, &fe) {
-				t.Fatalf("untyped error %v", err)
-			}
+			requireTyped(t, err)
 			return
 		}
 		if size > len(in) || len(payload) > size || len(h.Strings)+len(h.Ints) > 64 {
