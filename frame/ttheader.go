@@ -191,7 +191,7 @@ func ttSize(p []byte, lim *Limits) (size, info int, err error) {
 
 // decodeInfo parses the header info, which ends p; offsets are p's.
 func (h *Header) decodeInfo(p []byte, lim *Limits) error {
-	d := infoDecoder{p: p, off: ttFixed}
+	d := infoDecoder{format: ttheader, p: p, off: ttFixed}
 	h.Protocol = ProtocolID(d.u8())
 	n := int(d.u8())
 	if d.err == nil && n > len(p)-d.off {
@@ -235,9 +235,10 @@ func (h *Header) decodeInfo(p []byte, lim *Limits) error {
 // infoDecoder reads header info; the first fault sticks in err, and reads
 // after it return zero values.
 type infoDecoder struct {
-	p   []byte
-	off int
-	err error
+	format string
+	p      []byte
+	off    int
+	err    error
 }
 
 func (d *infoDecoder) need(n int, what string) bool {
@@ -245,7 +246,7 @@ func (d *infoDecoder) need(n int, what string) bool {
 		return false
 	}
 	if len(d.p)-d.off < n {
-		d.err = malformed(ttheader, d.off, "%s of %d bytes past the header info's end (%d left)", what, n, len(d.p)-d.off)
+		d.err = malformed(d.format, d.off, "%s of %d bytes past the header info's end (%d left)", what, n, len(d.p)-d.off)
 		return false
 	}
 	return true
@@ -287,11 +288,11 @@ func (d *infoDecoder) count(entries *int, max, minSize int) int {
 		return 0
 	}
 	if *entries+n > max {
-		d.err = tooLarge(ttheader, at, "%d header entries above MaxInfoEntries %d", *entries+n, max)
+		d.err = tooLarge(d.format, at, "%d header entries above MaxInfoEntries %d", *entries+n, max)
 		return 0
 	}
 	if n*minSize > len(d.p)-d.off {
-		d.err = malformed(ttheader, at, "%d pairs cannot fit the %d bytes left", n, len(d.p)-d.off)
+		d.err = malformed(d.format, at, "%d pairs cannot fit the %d bytes left", n, len(d.p)-d.off)
 		return 0
 	}
 	*entries += n
