@@ -96,7 +96,7 @@ type Conn struct {
 	events atomic.Uint64 // arrivals and EOF, to catch one that raced a finishing handler
 
 	lingerT    *poller.Timer // loop-owned: Linger's limit on a closing connection's last sends
-	prev, next *Conn         // loop-owned: the loop's list of a server's connections
+	prev, next *Conn         // loop-owned: its loop's connList (a server's, or Dial's)
 	x          *connRare     // set before the connection is published; nil for most
 
 	local, remote netip.AddrPort // TCP addresses, kept by value; Unix names are in x

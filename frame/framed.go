@@ -62,11 +62,7 @@ func FinishFramed(dst []byte, start int) error {
 	if start < 0 || n < 0 {
 		return malformed(framed, 0, "no length field at offset %d of %d bytes", start, len(dst))
 	}
-	if n > math.MaxUint32 {
-		return tooLarge(framed, 0, "payload of %d bytes does not fit the length field", n)
-	}
-	binary.BigEndian.PutUint32(dst[start:], uint32(n))
-	return nil
+	return putLength(framed, dst[start:], n)
 }
 
 // NextFramed consumes one Framed frame from r and returns its payload: a view
@@ -160,9 +156,14 @@ func (r *reserved) end(format string, extra int) error {
 		// only when fewer bytes followed it than preceded it.
 		return ErrHeaderFlushed
 	}
-	if n += extra; n > math.MaxUint32 {
+	return putLength(format, hdr, n+extra)
+}
+
+// putLength fills a frame's u32 length field with n.
+func putLength(format string, p []byte, n int) error {
+	if n > math.MaxUint32 {
 		return tooLarge(format, 0, "frame of %d bytes does not fit the length field", n)
 	}
-	binary.BigEndian.PutUint32(hdr, uint32(n))
+	binary.BigEndian.PutUint32(p, uint32(n))
 	return nil
 }

@@ -107,16 +107,7 @@ func FinishTTHeader(dst []byte, start int) error {
 	if start < 0 || len(dst)-start < ttFixed {
 		return malformed(ttheader, 0, "no frame at offset %d of %d bytes", start, len(dst))
 	}
-	return putLength(dst[start:start+4], len(dst)-start-4)
-}
-
-// putLength fills a frame's u32 length field.
-func putLength(p []byte, n int) error {
-	if n > math.MaxUint32 {
-		return tooLarge(ttheader, 0, "frame of %d bytes does not fit the length field", n)
-	}
-	binary.BigEndian.PutUint32(p, uint32(n))
-	return nil
+	return putLength(ttheader, dst[start:], len(dst)-start-4)
 }
 
 // A TTHeaderWriter writes a TTHeader frame onto a buffer.Writer without
