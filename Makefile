@@ -13,11 +13,11 @@ STATICCHECK := $(BIN)/staticcheck-$(STATICCHECK_VERSION)
 # The root module and every sub-module that exists (bench/, fuzz/, interop/).
 MODULES := . $(patsubst %/go.mod,%,$(wildcard bench/go.mod fuzz/go.mod interop/go.mod))
 
-.PHONY: all test lint fmt-check vet staticcheck importcheck race debug fuzz-smoke fuzz bench bench-all cover clean
+.PHONY: all test lint fmt-check vet staticcheck importcheck race allocs debug fuzz-smoke fuzz bench bench-all cover clean
 
 all: test
 
-test: lint race debug fuzz-smoke
+test: lint race allocs debug fuzz-smoke
 
 lint: fmt-check vet staticcheck importcheck
 
@@ -45,6 +45,12 @@ importcheck:
 
 race:
 	@for m in $(MODULES); do (cd $$m && $(GO) test -race -count=1 ./...) || exit 1; done
+
+# The zero-allocation tests (AllocsPerRun) of paths that take their state
+# from sync.Pools: the race detector empties pools at random, so they are
+# built !race and run here without it.
+allocs:
+	$(GO) test -count=1 -run 'Alloc' ./...
 
 # The buffer's extra checks: poisoned memory, use-after-close and double-release
 # panics (build tag ringwire_debug), with and without the race detector.

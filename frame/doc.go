@@ -13,4 +13,10 @@
 // frame that breaks its format or a limit is an *Error saying what and at
 // which offset; input that is only a prefix of a frame is a *NeedError saying
 // how many bytes the decoder needs in all.
+//
+// Transforms (zlib, Snappy and zstd, through github.com/klauspost/compress)
+// are a step of their own: DecodeTHeader returns the payload as it came,
+// Untransform undoes the header's transforms into a buffer the caller
+// reuses, bounded by Limits.MaxDecompressed while it inflates. The THeader
+// encoders apply them on the way out.
 package frame

@@ -15,6 +15,11 @@ var (
 	// format.
 	ErrMalformed = errors.New("frame: malformed")
 
+	// ErrUnsupported is the Kind of an Error for a frame that is well
+	// formed but uses what this package does not implement, such as the
+	// HMAC transform.
+	ErrUnsupported = errors.New("frame: unsupported")
+
 	// ErrHeaderFlushed is returned when a frame's reserved header was
 	// flushed before its payload was complete: its length can no longer be
 	// filled in.
@@ -25,7 +30,7 @@ var (
 type Error struct {
 	Format string // "Framed", "TTHeader", ...
 	Offset int    // from the frame's first byte
-	Kind   error  // ErrTooLarge or ErrMalformed
+	Kind   error  // ErrTooLarge, ErrMalformed or ErrUnsupported
 	What   string
 }
 

@@ -14,13 +14,18 @@ type Limits struct {
 	// MaxInfoEntries bounds the key/value pairs of one header, all blocks
 	// together. The default is 4,096.
 	MaxInfoEntries int
+
+	// MaxDecompressed bounds what one transform may inflate a payload to,
+	// checked while decompressing. The default is DefaultMaxFrame.
+	MaxDecompressed int
 }
 
 // Defaults of Limits.
 const (
-	DefaultMaxFrame       = 16_384_000
-	DefaultMaxHeaderInfo  = 65_536
-	DefaultMaxInfoEntries = 4_096
+	DefaultMaxFrame        = 16_384_000
+	DefaultMaxHeaderInfo   = 65_536
+	DefaultMaxInfoEntries  = 4_096
+	DefaultMaxDecompressed = DefaultMaxFrame
 )
 
 func (l *Limits) maxFrame() int {
@@ -42,4 +47,11 @@ func (l *Limits) maxInfoEntries() int {
 		return DefaultMaxInfoEntries
 	}
 	return l.MaxInfoEntries
+}
+
+func (l *Limits) maxDecompressed() int {
+	if l == nil || l.MaxDecompressed <= 0 {
+		return DefaultMaxDecompressed
+	}
+	return l.MaxDecompressed
 }

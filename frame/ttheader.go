@@ -45,9 +45,6 @@ const (
 	ProtocolProtobuf ProtocolID = 0x04 // Kitex protobuf
 )
 
-// A TransformID names a transform applied to the payload.
-type TransformID uint8
-
 // A StringPair is one string header. Key and Value point into the frame's
 // memory when decoded: valid until that memory is released or reused (for
 // DecodeTTHeader, as long as its input is unchanged). Header.Clone copies.
@@ -64,7 +61,8 @@ type IntPair struct {
 // An IntKey is the key of an int-keyed TTHeader header.
 type IntKey uint16
 
-// Header is a TTHeader's fields. Decoding into a Header reuses its slices, so
+// Header is a TTHeader's or a THeader's fields (a THeader has no Ints and no
+// ACLToken, and its Protocol is binary or compact). Decoding into a Header reuses its slices, so
 // that a Header kept across frames costs no allocation per frame once they
 // have grown.
 type Header struct {
@@ -83,22 +81,23 @@ func (h *Header) Reset() {
 }
 
 // String returns the value of the string header key, and whether there is
-// one. The value is valid as StringPair's.
+// one. Of duplicates it returns the last, as Kitex and Apache Thrift, which
+// read headers into maps, keep the last. The value is valid as StringPair's.
 func (h *Header) String(key string) (string, bool) {
-	for _, p := range h.Strings {
-		if p.Key == key {
-			return p.Value, true
+	for i := len(h.Strings) - 1; i >= 0; i-- {
+		if h.Strings[i].Key == key {
+			return h.Strings[i].Value, true
 		}
 	}
 	return "", false
 }
 
-// Int returns the value of the int header key, and whether there is one. The
-// value is valid as StringPair's.
+// Int returns the value of the int header key, and whether there is one; of
+// duplicates, the last. The value is valid as StringPair's.
 func (h *Header) Int(key IntKey) (string, bool) {
-	for _, p := range h.Ints {
-		if p.Key == key {
-			return p.Value, true
+	for i := len(h.Ints) - 1; i >= 0; i-- {
+		if h.Ints[i].Key == key {
+			return h.Ints[i].Value, true
 		}
 	}
 	return "", false
@@ -150,7 +149,7 @@ func DecodeTTHeader(p []byte, h *Header, lim *Limits) (payload []byte, size int,
 	if len(p) < ttFixed {
 		return nil, 0, &NeedError{Need: ttFixed}
 	}
-	size, info, err := ttSize(p, lim)
+	size, info, err := headerSize(ttheader, TTHeaderMagic, p, lim)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -166,25 +165,26 @@ func DecodeTTHeader(p []byte, h *Header, lim *Limits) (payload []byte, size int,
 	return p[ttFixed+info : size : size], size, nil
 }
 
-// ttSize checks a frame's fixed part, p[:ttFixed], and returns the frame's
+// headerSize checks the fixed part, p[:ttFixed], of a TTHeader or THeader
+// frame (their fixed parts differ only in the magic) and returns the frame's
 // size and its header info's.
-func ttSize(p []byte, lim *Limits) (size, info int, err error) {
+func headerSize(format string, magic uint16, p []byte, lim *Limits) (size, info int, err error) {
 	length := binary.BigEndian.Uint32(p)
 	if max := lim.maxFrame(); uint64(length) > uint64(max) {
-		return 0, 0, tooLarge(ttheader, 0, "length %d above MaxFrame %d", length, max)
+		return 0, 0, tooLarge(format, 0, "length %d above MaxFrame %d", length, max)
 	}
-	if m := binary.BigEndian.Uint16(p[4:]); m != TTHeaderMagic {
-		return 0, 0, malformed(ttheader, 4, "magic %#04x, want %#04x", m, TTHeaderMagic)
+	if m := binary.BigEndian.Uint16(p[4:]); m != magic {
+		return 0, 0, malformed(format, 4, "magic %#04x, want %#04x", m, magic)
 	}
 	size = 4 + int(length)
 	info = 4 * int(binary.BigEndian.Uint16(p[12:]))
 	switch {
 	case info > lim.maxHeaderInfo():
-		return 0, 0, tooLarge(ttheader, 12, "header info of %d bytes above MaxHeaderInfo %d", info, lim.maxHeaderInfo())
+		return 0, 0, tooLarge(format, 12, "header info of %d bytes above MaxHeaderInfo %d", info, lim.maxHeaderInfo())
 	case info == 0:
-		return 0, 0, malformed(ttheader, 12, "no header info: it must hold the protocol id and transform count")
+		return 0, 0, malformed(format, 12, "no header info: it must hold the protocol id and transform count")
 	case ttFixed+info > size:
-		return 0, 0, malformed(ttheader, 12, "header info of %d bytes past the frame's %d", info, size)
+		return 0, 0, malformed(format, 12, "header info of %d bytes past the frame's %d", info, size)
 	}
 	return size, info, nil
 }
@@ -309,7 +309,7 @@ func NextTTHeader(r buffer.Reader, h *Header, lim *Limits) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	size, _, err := ttSize(fixed, lim)
+	size, _, err := headerSize(ttheader, TTHeaderMagic, fixed, lim)
 	if err != nil {
 		return nil, err
 	}
