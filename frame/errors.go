@@ -20,6 +20,10 @@ var (
 	// HMAC transform.
 	ErrUnsupported = errors.New("frame: unsupported")
 
+	// ErrChecksum is the Kind of an Error for a payload whose checksum
+	// header does not match it.
+	ErrChecksum = errors.New("frame: checksum mismatch")
+
 	// ErrHeaderFlushed is returned when a frame's reserved header was
 	// flushed before its payload was complete: its length can no longer be
 	// filled in.
@@ -30,7 +34,7 @@ var (
 type Error struct {
 	Format string // "Framed", "TTHeader", ...
 	Offset int    // from the frame's first byte
-	Kind   error  // ErrTooLarge, ErrMalformed or ErrUnsupported
+	Kind   error  // ErrTooLarge, ErrMalformed, ErrUnsupported or ErrChecksum
 	What   string
 }
 

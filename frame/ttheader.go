@@ -73,11 +73,13 @@ type Header struct {
 	Strings    []StringPair
 	Ints       []IntPair
 	ACLToken   string // empty when the frame has none
+
+	crc *[8]byte // SetCRC32C's value
 }
 
 // Reset empties h, keeping its slices' memory.
 func (h *Header) Reset() {
-	*h = Header{Transforms: h.Transforms[:0], Strings: h.Strings[:0], Ints: h.Ints[:0]}
+	*h = Header{Transforms: h.Transforms[:0], Strings: h.Strings[:0], Ints: h.Ints[:0], crc: h.crc}
 }
 
 // String returns the value of the string header key, and whether there is
