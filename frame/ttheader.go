@@ -243,15 +243,20 @@ type infoDecoder struct {
 	err    error
 }
 
+// need reports whether n more bytes are there; small enough to inline, with
+// the error built out of line.
 func (d *infoDecoder) need(n int, what string) bool {
-	if d.err != nil {
-		return false
+	if d.err == nil && len(d.p)-d.off >= n {
+		return true
 	}
-	if len(d.p)-d.off < n {
+	d.short(n, what)
+	return false
+}
+
+func (d *infoDecoder) short(n int, what string) {
+	if d.err == nil {
 		d.err = malformed(d.format, d.off, "%s of %d bytes past the header info's end (%d left)", what, n, len(d.p)-d.off)
-		return false
 	}
-	return true
 }
 
 func (d *infoDecoder) u8() uint8 {
@@ -270,8 +275,19 @@ func (d *infoDecoder) u16() uint16 {
 	return binary.BigEndian.Uint16(d.p[d.off-2:])
 }
 
-// str reads a u16 length and that many bytes, as a string sharing p.
+// str reads a u16 length and that many bytes, as a string sharing p. The
+// usual case is inline; strSlow says what is missing.
 func (d *infoDecoder) str() string {
+	if d.err == nil && len(d.p)-d.off >= 2 {
+		if n := int(binary.BigEndian.Uint16(d.p[d.off:])); len(d.p)-d.off-2 >= n {
+			d.off += 2 + n
+			return unsafex.String(d.p[d.off-n : d.off])
+		}
+	}
+	return d.strSlow()
+}
+
+func (d *infoDecoder) strSlow() string {
 	n := int(d.u16())
 	if !d.need(n, "a string") {
 		return ""
