@@ -17,7 +17,8 @@ import (
 //	| info blocks: varint 0x01, varint pair count, pairs of varint-length strings
 //
 // An info block of any other id, padding's 0x00 among them, ends the info:
-// the format says later ids are newer and so unknown too. Transforms apply to
+// the format says later ids are newer and so unknown too. So does an id that
+// cannot be read, as in Apache's reader. Transforms apply to
 // the payload, in the listed order on write and in reverse on read.
 
 // THeaderMagic is the u16 at offset 4 of a THeader frame.
@@ -81,8 +82,11 @@ func (h *Header) decodeTHeaderInfo(p []byte, lim *Limits) error {
 		return err
 	}
 	entries, max := 0, lim.maxInfoEntries()
-	for d.off < len(p) {
+	for d.off < len(p) && d.err == nil {
+		// An id that is not 0x01, or cannot be read (a varint cut by the
+		// info's end, as Apache's reader sees it), ends the info.
 		if id := d.length("info id"); d.err != nil || id != infoStrings {
+			d.err = nil
 			break
 		}
 		at := d.off

@@ -328,3 +328,12 @@ func FuzzDecodeTHeader(f *testing.F) {
 		}
 	})
 }
+
+// An info id cut by the info's end ends the info, as Apache reads it.
+func TestDecodeTHeaderCutInfoID(t *testing.T) {
+	in := thFrame([]byte{0, 0, 1, 1, 1, 'k', 1, 'v', 0x81, 0x80, 0x80, 0x80}, "pl")
+	var h frame.Header
+	if payload, _, err := frame.DecodeTHeader(in, &h, nil); err != nil || string(payload) != "pl" || len(h.Strings) != 1 {
+		t.Fatalf("payload %q, headers %v, %v", payload, h.Strings, err)
+	}
+}
