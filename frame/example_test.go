@@ -44,3 +44,29 @@ func ExampleDecodeTTHeader() {
 	fmt.Println(size, h.SeqID, isn, msgType, string(payload))
 	// Output: 45 77 Echo 1 payload
 }
+
+// A THeader frame with a zlib-compressed payload, as Apache Thrift reads and
+// writes it: the decoder hands back the payload as it came, Untransform
+// inflates it (bounded by Limits.MaxDecompressed) into a buffer to reuse.
+func ExampleDecodeTHeader() {
+	h := &frame.Header{SeqID: 7, Protocol: frame.ProtocolCompact,
+		Transforms: []frame.TransformID{frame.TransformZlib},
+		Strings:    []frame.StringPair{{"trace", "abc"}}}
+	wire, _ := frame.AppendTHeader(nil, h, []byte("a compact message, a compact message"))
+
+	var got frame.Header
+	raw, _, err := frame.DecodeTHeader(wire, &got, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var scratch []byte
+	msg, err := frame.Untransform(scratch[:0], raw, got.Transforms, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	trace, _ := got.String("trace")
+	fmt.Println(got.SeqID, got.Protocol == frame.ProtocolCompact, got.Transforms, trace, string(msg))
+	// Output: 7 true [zlib] abc a compact message, a compact message
+}

@@ -118,3 +118,65 @@ func FuzzUntransform(f *testing.F) {
 		}
 	})
 }
+
+// Every envelope x transform chain x payload framing: TTHeader (the caller
+// transforms: Kitex ignores the list) with its payload unframed or Framed,
+// and THeader, whose encoders transform.
+func TestEnvelopeMatrix(t *testing.T) {
+	chains := [][]frame.TransformID{nil, {frame.TransformZlib}, {frame.TransformSnappy}, {frame.TransformZstd}, {frame.TransformZstd, frame.TransformZlib}}
+	for _, framed := range []bool{false, true} {
+		payload, wantKind := binaryCall, frame.KindTTHeader
+		if framed {
+			payload, wantKind = frame.AppendFramed(nil, binaryCall), frame.KindTTHeaderFramed
+		}
+		for _, ids := range chains {
+			h := &frame.Header{SeqID: 5, Transforms: ids, Strings: []frame.StringPair{{"isn", "Echo"}}}
+			body, err := frame.Transform(nil, payload, ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wire, start, err := frame.StartTTHeader(nil, h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wire = append(wire, body...)
+			if err := frame.FinishTTHeader(wire, start); err != nil {
+				t.Fatal(err)
+			}
+			if kind, err := frame.Detect(wire); len(ids) == 0 && (err != nil || kind != wantKind) {
+				t.Errorf("framed %v: Detect says %v, %v; want %v", framed, kind, err, wantKind)
+			}
+			var got frame.Header
+			raw, _, err := frame.DecodeTTHeader(wire, &got, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain, err := frame.Untransform(nil, raw, got.Transforms, nil)
+			if err != nil || !bytes.Equal(plain, payload) {
+				t.Fatalf("TTHeader, framed %v, %v: %v", framed, ids, err)
+			}
+			if framed {
+				if inner, _, err := frame.DecodeFramed(plain, nil); err != nil || !bytes.Equal(inner, binaryCall) {
+					t.Fatalf("the Framed payload inside: %v", err)
+				}
+			}
+			if framed {
+				continue // THeader's payload is the message itself
+			}
+			wire, err = frame.AppendTHeader(nil, h, payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if kind, err := frame.Detect(wire); err != nil || kind != frame.KindTHeader {
+				t.Errorf("THeader: Detect says %v, %v", kind, err)
+			}
+			raw, _, err = frame.DecodeTHeader(wire, &got, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if plain, err = frame.Untransform(plain[:0], raw, got.Transforms, nil); err != nil || !bytes.Equal(plain, payload) {
+				t.Fatalf("THeader, %v: %v", ids, err)
+			}
+		}
+	}
+}
