@@ -13,13 +13,13 @@ STATICCHECK := $(BIN)/staticcheck-$(STATICCHECK_VERSION)
 # The root module and every sub-module that exists (bench/, fuzz/, interop/).
 MODULES := . $(patsubst %/go.mod,%,$(wildcard bench/go.mod fuzz/go.mod interop/go.mod))
 
-.PHONY: all test lint fmt-check vet staticcheck importcheck race allocs debug fuzz-smoke fuzz bench bench-all cover clean
+.PHONY: all test lint fmt-check vet cross staticcheck importcheck race allocs debug fuzz-smoke fuzz bench bench-all cover clean
 
 all: test
 
 test: lint race allocs debug fuzz-smoke
 
-lint: fmt-check vet staticcheck importcheck
+lint: fmt-check vet cross staticcheck importcheck
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
@@ -29,6 +29,13 @@ vet:
 	@for m in $(MODULES); do (cd $$m && $(GO) vet ./...) || exit 1; done
 	$(GO) vet -tags ringwire_debug ./buffer/...
 	cd bench && $(GO) vet -tags iouringgo ./echo/...
+
+# The core module builds off Linux and on 32-bit platforms (the Linux-only
+# parts are in _linux.go files); bench/ is Linux amd64 only (its peers are).
+cross:
+	GOOS=darwin $(GO) build ./...
+	GOARCH=386 $(GO) vet ./...
+	cd fuzz && GOARCH=386 $(GO) vet ./...
 
 $(STATICCHECK):
 	@mkdir -p $(BIN)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/ringwire/ringwire/buffer"
@@ -156,7 +157,7 @@ func TestBadSizes(t *testing.T) {
 	var b buffer.Linked
 	defer b.Close()
 	writeChunks(t, &b, "write", 10)
-	for _, n := range []int{-1, -1 << 62} {
+	for _, n := range []int{-1, math.MinInt} {
 		if _, err := b.Next(n); !errors.Is(err, buffer.ErrInvalidSize) {
 			t.Errorf("Next(%d): %v, want ErrInvalidSize", n, err)
 		}
@@ -173,7 +174,7 @@ func TestBadSizes(t *testing.T) {
 			t.Errorf("Malloc(%d): %v, want ErrInvalidSize", n, err)
 		}
 	}
-	for _, n := range []int{11, 1 << 62} {
+	for _, n := range []int{11, math.MaxInt} {
 		if _, err := b.Next(n); !errors.Is(err, buffer.ErrShort) {
 			t.Errorf("Next(%d): %v, want ErrShort", n, err)
 		}

@@ -21,20 +21,31 @@ func TestEncodeTHeaderAllocations(t *testing.T) {
 		dst := make([]byte, 0, 4096)
 		var b buffer.Linked
 		var w frame.THeaderWriter
+		var failed error
+		check := func(err error) {
+			if err != nil && failed == nil {
+				failed = err
+			}
+		}
 		n := testing.AllocsPerRun(100, func() {
-			d, _ := frame.AppendTHeader(dst[:0], h, payload)
-			d, start, _ := frame.StartTHeader(d[:0], h)
-			frame.FinishTHeader(append(d, payload...), start)
-			pw, _ := w.Begin(&b, h)
-			pw.Write(payload)
-			w.End()
-			b.Flush()
-			b.Skip(b.Len())
-			b.Release()
+			d, err := frame.AppendTHeader(dst[:0], h, payload)
+			check(err)
+			d, start, err := frame.StartTHeader(d[:0], h)
+			check(err)
+			_, err = frame.FinishTHeader(append(d, payload...), start)
+			check(err)
+			pw, err := w.Begin(&b, h)
+			check(err)
+			_, err = pw.Write(payload)
+			check(err)
+			check(w.End())
+			check(b.Flush())
+			check(b.Skip(b.Len()))
+			check(b.Release())
 		})
 		b.Close()
-		if n != 0 {
-			t.Errorf("%v: %.1f allocations per encode, want 0", ids, n)
+		if n != 0 || failed != nil {
+			t.Errorf("%v: %.1f allocations per encode, want 0; %v", ids, n, failed)
 		}
 	}
 }
@@ -49,12 +60,14 @@ func TestTransformAllocations(t *testing.T) {
 		out := make([]byte, 0, 64<<10)
 		plain := make([]byte, 0, 64<<10)
 		frame.Untransform(plain, packed, ids, nil) // make the pooled state
+		var got []byte
+		var err1, err2 error
 		n := testing.AllocsPerRun(50, func() {
-			frame.Transform(out[:0], in, ids)
-			frame.Untransform(plain[:0], packed, ids, nil)
+			_, err1 = frame.Transform(out[:0], in, ids)
+			got, err2 = frame.Untransform(plain[:0], packed, ids, nil)
 		})
-		if n != 0 {
-			t.Errorf("%v: %.1f allocations per round trip, want 0", id, n)
+		if n != 0 || err1 != nil || err2 != nil || len(got) != len(in) {
+			t.Errorf("%v: %.1f allocations per round trip, want 0; %v, %v, %d bytes", id, n, err1, err2, len(got))
 		}
 	}
 }

@@ -24,16 +24,26 @@ var (
 	// header does not match it.
 	ErrChecksum = errors.New("frame: checksum mismatch")
 
-	// ErrHeaderFlushed is returned when a frame's reserved header was
-	// flushed before its payload was complete: its length can no longer be
-	// filled in.
+	// ErrHeaderFlushed is returned by End when it can tell that the
+	// frame's reserved header was flushed before the payload was complete,
+	// so that its length can no longer be filled in: when fewer bytes were
+	// written after the Flush than before it, and always for a THeaderWriter
+	// with transforms. Otherwise a Flush between Begin and End goes unseen
+	// and the frame goes out with a zero length: the writers' contract
+	// forbids it.
 	ErrHeaderFlushed = errors.New("frame: buffer flushed between Begin and End")
+
+	// ErrFrameOpen is returned by a frame writer's Begin before the End of
+	// the frame it began last. A frame abandoned after Begin has left its
+	// header on the buffer, with no length: the buffer's content is no
+	// longer a stream of frames, and the writer needs End (or a new buffer).
+	ErrFrameOpen = errors.New("frame: Begin before End of the previous frame")
 )
 
 // An Error is a frame that breaks its format or a limit: what, and where.
 type Error struct {
-	Format string // "Framed", "TTHeader", ...
-	Offset int    // from the frame's first byte
+	Format string // "Framed", "TTHeader", "THeader", "MeshHeader"; a transform's name for Untransform's errors
+	Offset int    // from the frame's first byte (0 for a transform's errors)
 	Kind   error  // ErrTooLarge, ErrMalformed, ErrUnsupported or ErrChecksum
 	What   string
 }

@@ -42,8 +42,13 @@ func DecodeFramed(p []byte, lim *Limits) (payload []byte, size int, err error) {
 	return p[FramedHeaderLen:size:size], size, nil
 }
 
-// AppendFramed appends a Framed frame holding payload to dst.
+// AppendFramed appends a Framed frame holding payload to dst. A payload of
+// 4 GiB or more does not fit the length field: AppendFramed panics rather
+// than write a wrong length (StartFramed and FinishFramed return an error).
 func AppendFramed(dst, payload []byte) []byte {
+	if uint64(len(payload)) > math.MaxUint32 {
+		panic("frame: AppendFramed: payload of 4 GiB or more")
+	}
 	dst = binary.BigEndian.AppendUint32(dst, uint32(len(payload)))
 	return append(dst, payload...)
 }
@@ -135,6 +140,9 @@ type reserved struct {
 
 // begin reserves n bytes of header on w and returns them.
 func (r *reserved) begin(w buffer.Writer, n int) ([]byte, error) {
+	if r.w != nil {
+		return nil, ErrFrameOpen
+	}
 	hdr, err := w.Malloc(n)
 	if err != nil {
 		return nil, err
@@ -161,7 +169,7 @@ func (r *reserved) end(format string, extra int) error {
 
 // putLength fills a frame's u32 length field with n.
 func putLength(format string, p []byte, n int) error {
-	if n > math.MaxUint32 {
+	if uint64(n) > math.MaxUint32 {
 		return tooLarge(format, 0, "frame of %d bytes does not fit the length field", n)
 	}
 	binary.BigEndian.PutUint32(p, uint32(n))

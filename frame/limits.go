@@ -1,5 +1,7 @@
 package frame
 
+import "math"
+
 // Limits bound what the decoders accept. A zero field, or a nil *Limits,
 // means the default.
 type Limits struct {
@@ -28,11 +30,13 @@ const (
 	DefaultMaxDecompressed = DefaultMaxFrame
 )
 
+// maxFrame is at most math.MaxInt-8, so that a frame's size, its length
+// field's value plus 4, is an int on 32-bit platforms too.
 func (l *Limits) maxFrame() int {
 	if l == nil || l.MaxFrame <= 0 {
 		return DefaultMaxFrame
 	}
-	return l.MaxFrame
+	return min(l.MaxFrame, math.MaxInt-8)
 }
 
 func (l *Limits) maxHeaderInfo() int {

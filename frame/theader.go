@@ -78,15 +78,20 @@ func NextTHeader(r buffer.Reader, h *Header, lim *Limits) ([]byte, error) {
 
 func (h *Header) decodeTHeaderInfo(p []byte, lim *Limits) error {
 	d := infoDecoder{format: theader, p: p, off: ttFixed}
-	if err := h.decodeTHeaderPrefix(&d); err != nil {
+	var err error
+	if h.Protocol, h.Transforms, err = decodeTHeaderPrefix(&d, h.Transforms[:0]); err != nil {
 		return err
 	}
 	entries, max := 0, lim.maxInfoEntries()
 	for d.off < len(p) && d.err == nil {
-		// An id that is not 0x01, or cannot be read (a varint cut by the
-		// info's end, as Apache's reader sees it), ends the info.
+		// An id that is not 0x01 ends the info, and so does one cut by the
+		// info's end, as Apache's reader sees it. One that is overlong or
+		// negative is an error: Apache would read some of those as 0x01,
+		// and two readers must not see different headers in one frame.
+		if cutVarint(p[d.off:]) {
+			break
+		}
 		if id := d.length("info id"); d.err != nil || id != infoStrings {
-			d.err = nil
 			break
 		}
 		at := d.off
@@ -107,35 +112,46 @@ func (h *Header) decodeTHeaderInfo(p []byte, lim *Limits) error {
 	return d.err
 }
 
-// decodeTHeaderPrefix reads the protocol id and the transforms.
-func (h *Header) decodeTHeaderPrefix(d *infoDecoder) error {
+// cutVarint reports whether p is the start of a varint that p's end cuts:
+// every byte has the continuation bit.
+func cutVarint(p []byte) bool {
+	for _, b := range p {
+		if b < 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeTHeaderPrefix reads the protocol id and the transforms, appending
+// them to ids.
+func decodeTHeaderPrefix(d *infoDecoder, ids []TransformID) (ProtocolID, []TransformID, error) {
 	p := d.p
 	at := d.off
-	switch id := d.length("protocol id"); {
+	proto := d.length("protocol id")
+	switch {
 	case d.err != nil:
-		return d.err
-	case id != int(ProtocolBinary) && id != int(ProtocolCompact):
-		return malformed(theader, at, "protocol id %d: THeader carries binary (0) or compact (2)", id)
-	default:
-		h.Protocol = ProtocolID(id)
+		return 0, ids, d.err
+	case proto != int(ProtocolBinary) && proto != int(ProtocolCompact):
+		return 0, ids, malformed(theader, at, "protocol id %d: THeader carries binary (0) or compact (2)", proto)
 	}
 	at = d.off
 	n := d.length("transform count")
 	if d.err == nil && n > len(p)-d.off {
-		return malformed(theader, at, "%d transform ids past the header info's end (%d left)", n, len(p)-d.off)
+		return 0, ids, malformed(theader, at, "%d transform ids past the header info's end (%d left)", n, len(p)-d.off)
 	}
 	for range n {
 		at := d.off
 		id := d.length("transform id")
 		if d.err != nil {
-			return d.err
+			return 0, ids, d.err
 		}
 		if id > math.MaxUint8 || !TransformID(id).supported() {
-			return unsupportedTransform(theader, at, id)
+			return 0, ids, unsupportedTransform(theader, at, id)
 		}
-		h.Transforms = append(h.Transforms, TransformID(id))
+		ids = append(ids, TransformID(id))
 	}
-	return d.err
+	return ProtocolID(proto), ids, d.err
 }
 
 // length reads a varint32 that must not be negative: a count, a length or an
@@ -267,10 +283,11 @@ func StartTHeader(dst []byte, h *Header) ([]byte, int, error) {
 }
 
 // FinishTHeader ends the frame StartTHeader began at offset start of dst:
-// everything after its header is the payload. When the header lists
-// transforms, it applies them to the payload (through a pooled scratch
-// buffer, one more copy of the transformed bytes) and returns dst changed in
-// length; without transforms, dst only gets its length field filled in.
+// everything after its header is the payload. Use the dst it returns: when
+// the header lists transforms, it applies them to the payload (through a
+// pooled scratch buffer, one more copy of the transformed bytes) and the
+// frame's length changes; without transforms, dst only gets its length
+// field filled in.
 func FinishTHeader(dst []byte, start int) ([]byte, error) {
 	if start < 0 || len(dst)-start < ttFixed {
 		return dst, malformed(theader, 0, "no frame at offset %d of %d bytes", start, len(dst))
@@ -280,21 +297,16 @@ func FinishTHeader(dst []byte, start int) ([]byte, error) {
 	if len(f) < ttFixed+info || binary.BigEndian.Uint16(f[4:]) != THeaderMagic {
 		return dst, malformed(theader, 0, "no frame at offset %d of %d bytes", start, len(dst))
 	}
-	// The transforms, read back from the header StartTHeader wrote.
-	d := infoDecoder{format: theader, p: f[:ttFixed+info], off: ttFixed}
-	d.length("protocol id")
-	var some [8]TransformID
-	ids := some[:0]
-	for range d.length("transform count") {
-		ids = append(ids, TransformID(d.length("transform id")))
-	}
-	if d.err != nil {
-		return dst, d.err
+	// The transforms, read back from the header StartTHeader wrote, with
+	// the checks a decoder makes: dst is the caller's to have changed.
+	var some [MaxTransforms]TransformID
+	_, ids, err := decodeTHeaderPrefix(&infoDecoder{format: theader, p: f[:ttFixed+info], off: ttFixed}, some[:0])
+	if err != nil {
+		return dst, err
 	}
 	if len(ids) > 0 {
 		body := start + ttFixed + info
 		s := getScratch()
-		var err error
 		s.b, err = Transform(s.b[:0], dst[body:], ids)
 		if err != nil {
 			putScratch(s)
@@ -334,7 +346,6 @@ func (t *THeaderWriter) Begin(w buffer.Writer, h *Header) (buffer.Writer, error)
 	if len(t.transforms) == 0 {
 		return w, nil
 	}
-	t.stage.Reset() // what an abandoned frame left
 	return &t.stage, nil
 }
 
@@ -342,7 +353,13 @@ func (t *THeaderWriter) Begin(w buffer.Writer, h *Header) (buffer.Writer, error)
 // lists transforms, and fills in the frame's length.
 func (t *THeaderWriter) End() error {
 	if len(t.transforms) > 0 && t.r.w != nil {
-		if err := t.flushStage(); err != nil {
+		err := ErrHeaderFlushed
+		// Nothing goes to w between Begin and End but the header.
+		if t.r.w.Unflushed() == t.r.start {
+			err = t.flushStage()
+		}
+		if err != nil {
+			t.stage.Reset()
 			t.r.w, t.r.hdr = nil, nil
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/klauspost/compress/s2"
@@ -36,7 +37,7 @@ func (t TransformID) String() string {
 	if int(t) < len(transformNames) {
 		return transformNames[t]
 	}
-	return fmt.Sprintf("transform %#02x", uint8(t))
+	return fmt.Sprintf("transform %#04x", uint8(t))
 }
 
 func (t TransformID) supported() bool {
@@ -44,32 +45,67 @@ func (t TransformID) supported() bool {
 }
 
 func unsupportedTransform(format string, off, id int) error {
-	name := fmt.Sprintf("%#02x", id)
+	name := fmt.Sprintf("%#04x", id)
 	if id >= 0 && id < len(transformNames) {
 		name += " (" + transformNames[id] + ")"
 	}
 	return &Error{Format: format, Offset: off, Kind: ErrUnsupported, What: "transform " + name + " is not supported"}
 }
 
+// MaxTransforms bounds the transforms, TransformNone aside, that Transform
+// and Untransform apply to one payload: each may cost a pass over up to
+// MaxDecompressed bytes, and a frame's header could list thousands. Writers
+// list one.
+const MaxTransforms = 4
+
 // Transform applies ids, in order, to src and appends the result to dst.
 // Compressors are pooled: in steady state a transform allocates nothing
-// beyond growing dst.
+// beyond growing dst. TransformNone steps are skipped.
 func Transform(dst, src []byte, ids []TransformID) ([]byte, error) {
-	return chain(dst, src, len(ids), func(dst, src []byte, i int) ([]byte, error) {
-		return compress(dst, src, ids[i])
+	var some [MaxTransforms]TransformID
+	steps, err := compressing(some[:0], ids)
+	if err != nil {
+		return dst, err
+	}
+	return chain(dst, src, len(steps), func(dst, src []byte, i int) ([]byte, error) {
+		return compress(dst, src, steps[i])
 	})
 }
 
 // Untransform undoes ids, the last first, on src and appends the result to
-// dst. Each step's output is bounded by lim's MaxDecompressed, checked while
-// decompressing: a small input that would inflate past it stops there with
-// an ErrTooLarge *Error, having grown dst by at most about the limit.
+// dst; TransformNone steps are skipped. Each step's output is bounded by
+// lim's MaxDecompressed, checked while decompressing: a small input that
+// would inflate past it stops there with an ErrTooLarge *Error. Growing the
+// output as it inflates allocates up to about twice the limit in all; a
+// chain of steps holds up to one more limit per step between.
 func Untransform(dst, src []byte, ids []TransformID, lim *Limits) ([]byte, error) {
+	var some [MaxTransforms]TransformID
+	steps, err := compressing(some[:0], ids)
+	if err != nil {
+		return dst, err
+	}
 	max := lim.maxDecompressed()
-	n := len(ids)
+	n := len(steps)
 	return chain(dst, src, n, func(dst, src []byte, i int) ([]byte, error) {
-		return decompress(dst, src, ids[n-1-i], max)
+		return decompress(dst, src, steps[n-1-i], max)
 	})
+}
+
+// compressing appends to steps the ids that do something, checking each is
+// supported and that there are at most MaxTransforms.
+func compressing(steps, ids []TransformID) ([]TransformID, error) {
+	for _, id := range ids {
+		switch {
+		case id == TransformNone:
+		case !id.supported():
+			return nil, unsupportedTransform(id.String(), 0, int(id))
+		case len(steps) == MaxTransforms:
+			return nil, tooLarge("transform", 0, "more than %d transforms", MaxTransforms)
+		default:
+			steps = append(steps, id)
+		}
+	}
+	return steps, nil
 }
 
 // chain runs n steps, each reading the previous one's output, the last
@@ -103,8 +139,6 @@ func chain(dst, src []byte, n int, step func(dst, src []byte, i int) ([]byte, er
 
 func compress(dst, src []byte, id TransformID) ([]byte, error) {
 	switch id {
-	case TransformNone:
-		return append(dst, src...), nil
 	case TransformZlib:
 		e := zlibWriters.Get().(*zlibWriter)
 		defer zlibWriters.Put(e)
@@ -132,14 +166,12 @@ func compress(dst, src []byte, id TransformID) ([]byte, error) {
 
 func decompress(dst, src []byte, id TransformID, max int) ([]byte, error) {
 	switch id {
-	case TransformNone:
-		if len(src) > max {
-			return dst, tooLarge("none", 0, "%d bytes above MaxDecompressed %d", len(src), max)
-		}
-		return append(dst, src...), nil
 	case TransformZlib:
 		d := zlibReaders.Get().(*zlibReader)
-		defer zlibReaders.Put(d)
+		defer func() {
+			d.src.Reset(nil) // the pool must not keep the input alive
+			zlibReaders.Put(d)
+		}()
 		d.src.Reset(src)
 		if d.r == nil {
 			r, err := zlib.NewReader(&d.src)
@@ -165,15 +197,19 @@ func decompress(dst, src []byte, id TransformID, max int) ([]byte, error) {
 		}
 		return dst[:len(dst)+n], nil
 	case TransformZstd:
-		start := len(dst)
-		out, err := zstdDecoder(max).DecodeAll(src, dst)
+		// Decoded after dst's bytes, not onto dst: the decoder counts what
+		// dst already holds against its limit.
+		free := cap(dst) - len(dst)
+		out, err := zstdDecoder(max).DecodeAll(src, dst[len(dst):])
 		switch {
 		case errors.Is(err, zstd.ErrDecoderSizeExceeded), errors.Is(err, zstd.ErrWindowSizeExceeded):
-			return dst[:start], tooLarge("zstd", 0, "output or window above MaxDecompressed %d", max)
+			return dst, tooLarge("zstd", 0, "output or window above MaxDecompressed %d", max)
 		case err != nil:
-			return dst[:start], malformed("zstd", 0, "%v", err)
+			return dst, malformed("zstd", 0, "%v", err)
+		case cap(out) == free:
+			return dst[:len(dst)+len(out)], nil // decoded in place
 		}
-		return out, nil
+		return append(dst, out...), nil // the decoder needed more room
 	}
 	return dst, unsupportedTransform(id.String(), 0, int(id))
 }
@@ -204,12 +240,7 @@ func readAtMost(dst []byte, r io.Reader, max, guess int) ([]byte, error) {
 }
 
 // grow makes room for n more bytes after dst's length.
-func grow(dst []byte, n int) []byte {
-	if cap(dst)-len(dst) >= n {
-		return dst
-	}
-	return append(dst[:cap(dst)], make([]byte, n-(cap(dst)-len(dst)))...)[:len(dst)]
-}
+func grow(dst []byte, n int) []byte { return slices.Grow(dst, n) }
 
 // appendWriter is an io.Writer that appends to b.
 type appendWriter struct{ b []byte }

@@ -92,7 +92,7 @@ func TestTransformUnsupported(t *testing.T) {
 		_, err2 := frame.Untransform(nil, []byte("x"), []frame.TransformID{frame.TransformZlib, id}, nil)
 		for _, err := range []error{err1, err2} {
 			var fe *frame.Error
-			if !errors.As(err, &fe) || !errors.Is(err, frame.ErrUnsupported) || !bytes.Contains([]byte(fe.What), []byte(fmt.Sprintf("%#02x", uint8(id)))) {
+			if !errors.As(err, &fe) || !errors.Is(err, frame.ErrUnsupported) || !bytes.Contains([]byte(fe.What), []byte(fmt.Sprintf("%#04x", uint8(id)))) {
 				t.Errorf("%v: %v, want ErrUnsupported naming it", id, err)
 			}
 		}

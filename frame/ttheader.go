@@ -225,7 +225,7 @@ func (h *Header) decodeInfo(p []byte, lim *Limits) error {
 		case infoACL:
 			h.ACLToken = d.str()
 		default:
-			return malformed(ttheader, at, "info block id %#02x", id)
+			return malformed(ttheader, at, "info block id %#04x", id)
 		}
 		if d.err != nil {
 			return d.err

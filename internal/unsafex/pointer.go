@@ -1,0 +1,67 @@
+package unsafex
+
+import (
+	"reflect"
+	"unsafe"
+)
+
+// A Pointer is an untyped pointer into a Go value: what the compiled codec
+// walks structs with, by offset. It keeps what it points to alive, as
+// unsafe.Pointer does.
+type Pointer struct{ p unsafe.Pointer }
+
+// PointerOf returns the pointer an interface holds; v must hold a pointer
+// type (its data word is then the pointer itself).
+func PointerOf(v any) Pointer {
+	return Pointer{(*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1]}
+}
+
+// PointerTo returns a Pointer to v.
+func PointerTo[T any](v *T) Pointer { return Pointer{unsafe.Pointer(v)} }
+
+// IsNil reports whether p is nil.
+func (p Pointer) IsNil() bool { return p.p == nil }
+
+// Add returns p moved off bytes forward: a field at that offset of the
+// struct p points to, or an element of an array.
+func (p Pointer) Add(off uintptr) Pointer { return Pointer{unsafe.Add(p.p, off)} }
+
+// As returns p as a *T. The caller knows that p points to a T, or to a value
+// of a type with T's memory layout (a named type's underlying type).
+func As[T any](p Pointer) *T { return (*T)(p.p) }
+
+// Load reads the pointer stored where p points: p points to a pointer field.
+func (p Pointer) Load() Pointer { return Pointer{*(*unsafe.Pointer)(p.p)} }
+
+// Store writes q where p points: p points to a pointer field.
+func (p Pointer) Store(q Pointer) { *(*unsafe.Pointer)(p.p) = q.p }
+
+// sliceHeader is a slice's memory layout.
+type sliceHeader struct {
+	data     unsafe.Pointer
+	len, cap int
+}
+
+// Slice returns the data pointer and length of the slice p points to.
+func (p Pointer) Slice() (data Pointer, n int) {
+	h := (*sliceHeader)(p.p)
+	return Pointer{h.data}, h.len
+}
+
+// SetSlice makes the slice p points to have data, length and capacity n.
+func (p Pointer) SetSlice(data Pointer, n int) {
+	*(*sliceHeader)(p.p) = sliceHeader{data.p, n, n}
+}
+
+// New allocates a zero value of type t and returns a Pointer to it.
+func New(t reflect.Type) Pointer { return Pointer{reflect.New(t).UnsafePointer()} }
+
+// NewArray allocates n zero elements of type t, contiguous, and returns a
+// Pointer to the first: the memory of a []t of length n.
+func NewArray(t reflect.Type, n int) Pointer {
+	return Pointer{reflect.MakeSlice(reflect.SliceOf(t), n, n).UnsafePointer()}
+}
+
+// Value returns a reflect.Value of type t addressing the value p points to,
+// for what the codec leaves to reflection (maps).
+func (p Pointer) Value(t reflect.Type) reflect.Value { return reflect.NewAt(t, p.p).Elem() }
