@@ -1,0 +1,54 @@
+package codec_test
+
+import (
+	"testing"
+
+	"github.com/ringwire/ringwire/codec"
+)
+
+type small struct {
+	A int32   `thrift:"a,1"`
+	B int64   `thrift:"b,2"`
+	C bool    `thrift:"c,3"`
+	D float64 `thrift:"d,4"`
+	E int16   `thrift:"e,5"`
+	S Status  `thrift:"s,6"`
+}
+
+// fixedWriter is a Writer over a slice: what buffer.Writer's Malloc is to
+// the codec.
+type fixedWriter struct{ b []byte }
+
+func (w *fixedWriter) Malloc(n int) ([]byte, error) {
+	w.b = w.b[:n]
+	return w.b, nil
+}
+
+// Encoding allocates nothing (maps aside, which go through reflect);
+// decoding a struct of scalars allocates nothing.
+func TestAllocations(t *testing.T) {
+	for _, p := range protocols {
+		o := codec.Options{Protocol: p}
+		s := &small{A: -1, B: 1 << 40, C: true, D: 1.5, E: 7, S: 1}
+		item := mediumValue().Items[0]
+		item.Next = nil
+		buf := make([]byte, 0, 4096)
+		w := &fixedWriter{b: make([]byte, 4096)}
+		var err error
+		if n := testing.AllocsPerRun(100, func() {
+			if _, err = o.MarshalAppend(buf[:0], s); err == nil {
+				_, err = o.MarshalAppend(buf[:0], item)
+			}
+			if err == nil {
+				err = o.Write(w, item)
+			}
+		}); n != 0 || err != nil {
+			t.Errorf("protocol %d: %.1f allocations per encode, %v", p, n, err)
+		}
+		b, _ := o.Marshal(s)
+		var got small
+		if n := testing.AllocsPerRun(100, func() { err = o.Unmarshal(b, &got) }); n != 0 || err != nil || got != *s {
+			t.Errorf("protocol %d: %.1f allocations per decode of scalars, %v", p, n, err)
+		}
+	}
+}

@@ -1,0 +1,174 @@
+package codec
+
+import (
+	"fmt"
+	"reflect"
+
+	tw "github.com/ringwire/ringwire/codec/thriftwire"
+	"github.com/ringwire/ringwire/internal/unsafex"
+)
+
+// A Protocol is a Thrift wire protocol.
+type Protocol uint8
+
+// Protocols.
+const (
+	Binary  Protocol = iota // strict binary
+	Compact                 // compact
+)
+
+// Options configure coding. The zero value codes binary, copies strings and
+// binaries out of the input, and allows DefaultMaxDepth levels of nesting.
+type Options struct {
+	Protocol Protocol
+
+	// NoCopy makes decoded strings and []byte fields alias the input
+	// instead of copying it: valid for as long as the input is unchanged.
+	NoCopy bool
+
+	// MaxDepth bounds the nesting of structs and containers a decode
+	// accepts. 0 means DefaultMaxDepth.
+	MaxDepth int
+}
+
+// DefaultMaxDepth is Apache Thrift's nesting limit.
+const DefaultMaxDepth = tw.DefaultDepth
+
+// A Writer is where Write puts an encoding: one Malloc of exactly its size.
+// buffer.Writer (and so a conn.Conn) is one.
+type Writer interface {
+	Malloc(n int) ([]byte, error)
+}
+
+// compile returns the compiled struct v points to.
+func compile(v any) (*structInfo, unsafex.Pointer, error) {
+	t := reflect.TypeOf(v)
+	if t == nil {
+		return nil, unsafex.Pointer{}, &Error{Err: fmt.Errorf("%w: nil", ErrType)}
+	}
+	ti, err := infoOf(t)
+	if err != nil {
+		return nil, unsafex.Pointer{}, err
+	}
+	p := unsafex.PointerOf(v)
+	if p.IsNil() {
+		return nil, p, &Error{Path: ti.name, Err: fmt.Errorf("%w: a nil %v", ErrType, t)}
+	}
+	return ti.st, p, nil
+}
+
+// Size returns the size of v's encoding; v is a pointer to a struct.
+func (o Options) Size(v any) (int, error) {
+	si, p, err := compile(v)
+	if err != nil {
+		return 0, err
+	}
+	return o.size(si, p)
+}
+
+func (o Options) size(si *structInfo, p unsafex.Pointer) (int, error) {
+	var n int
+	var err error
+	if o.Protocol == Compact {
+		n, err = sizeStruct(compactWire(0), p, si)
+	} else {
+		n, err = sizeStruct(binaryWire(0), p, si)
+	}
+	if err != nil {
+		return 0, prefix(err, si)
+	}
+	return n, nil
+}
+
+func prefix(err error, si *structInfo) error {
+	return wrap(err, si.goTyp.Name())
+}
+
+// MarshalAppend appends v's encoding to b; v is a pointer to a struct. It
+// grows b at most once.
+func (o Options) MarshalAppend(b []byte, v any) ([]byte, error) {
+	si, p, err := compile(v)
+	if err != nil {
+		return b, err
+	}
+	n, err := o.size(si, p)
+	if err != nil {
+		return b, err
+	}
+	if cap(b)-len(b) < n {
+		b = append(make([]byte, 0, len(b)+n), b...)
+	}
+	return o.append(b, si, p), nil
+}
+
+func (o Options) append(b []byte, si *structInfo, p unsafex.Pointer) []byte {
+	if o.Protocol == Compact {
+		return appendStruct(compactWire(0), b, p, si)
+	}
+	return appendStruct(binaryWire(0), b, p, si)
+}
+
+// Marshal returns v's encoding; v is a pointer to a struct.
+func (o Options) Marshal(v any) ([]byte, error) { return o.MarshalAppend(nil, v) }
+
+// Write encodes v into w with one Malloc of its size: no allocation of its
+// own.
+func (o Options) Write(w Writer, v any) error {
+	si, p, err := compile(v)
+	if err != nil {
+		return err
+	}
+	n, err := o.size(si, p)
+	if err != nil {
+		return err
+	}
+	buf, err := w.Malloc(n)
+	if err != nil {
+		return err
+	}
+	if got := len(o.append(buf[:0], si, p)); got != n {
+		// Only a value changed by another goroutine during Write gets here.
+		return &Error{Path: si.goTyp.Name(), Err: fmt.Errorf("codec: encoded %d bytes, sized %d: the value changed while written", got, n)}
+	}
+	return nil
+}
+
+// Consume decodes one struct from the start of b into v, a pointer to a
+// struct, and returns the bytes it took. Fields the input does not have keep
+// their values in v.
+func (o Options) Consume(b []byte, v any) (int, error) {
+	si, p, err := compile(v)
+	if err != nil {
+		return 0, err
+	}
+	d := decoder{noCopy: o.NoCopy}
+	depth := o.MaxDepth
+	if depth <= 0 {
+		depth = DefaultMaxDepth
+	}
+	var n int
+	if o.Protocol == Compact {
+		n, err = decodeStruct(compactWire(0), &d, b, p, si, depth-1)
+	} else {
+		n, err = decodeStruct(binaryWire(0), &d, b, p, si, depth-1)
+	}
+	if err != nil {
+		return 0, prefix(err, si)
+	}
+	return n, nil
+}
+
+// Unmarshal decodes b, which must hold exactly one struct, into v.
+func (o Options) Unmarshal(b []byte, v any) error {
+	n, err := o.Consume(b, v)
+	if err == nil && n != len(b) {
+		err = &Error{Path: reflect.TypeOf(v).Elem().Name(), Err: fmt.Errorf("codec: %d bytes after the struct", len(b)-n)}
+	}
+	return err
+}
+
+// Marshal returns the binary encoding of v, a pointer to a struct.
+func Marshal(v any) ([]byte, error) { return Options{}.Marshal(v) }
+
+// Unmarshal decodes the binary encoding b into v, a pointer to a struct.
+func Unmarshal(b []byte, v any) error { return Options{}.Unmarshal(b, v) }

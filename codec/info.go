@@ -1,0 +1,429 @@
+package codec
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	tw "github.com/ringwire/ringwire/codec/thriftwire"
+)
+
+// kind says how a Go value is coded: the walkers switch on it.
+type kind uint8
+
+const (
+	kBool kind = iota + 1
+	kI8
+	kI16
+	kI32
+	kI64
+	kEnum64 // an int64-kinded enum, i32 on the wire (Apache and Kitex generate them so)
+	kDouble
+	kString
+	kBinary
+	kUUID
+	kStruct
+	kPtr  // a pointer: to a struct, or to a scalar of an optional field
+	kList // a slice, coded as a list or a set
+	kMap
+)
+
+// typeInfo is a compiled Go type.
+type typeInfo struct {
+	kind  kind
+	wire  tw.Type      // the Thrift type on the wire
+	goTyp reflect.Type // the Go type
+	size  uintptr      // of a Go value, for slices' elements
+	elem  *typeInfo    // of a pointer, slice or map value
+	key   *typeInfo    // of a map
+	st    *structInfo  // of a struct
+	name  string       // a struct's, for errors
+}
+
+// structInfo is a compiled struct: its fields, by id.
+type structInfo struct {
+	fields   []fieldInfo // in id order
+	byID     []int16     // field index+1 by id, for ids 0..len-1; 0 for none
+	required int         // how many fields are required
+	goTyp    reflect.Type
+}
+
+type fieldInfo struct {
+	id       int16
+	name     string // the Go field's, for errors
+	offset   uintptr
+	typ      *typeInfo
+	required bool
+	optional bool // written only when set: a nil pointer, slice or map
+	reqBit   int  // its bit among the required fields
+}
+
+// field returns the field with id, or nil.
+func (s *structInfo) field(id int16) *fieldInfo {
+	if int(id) < len(s.byID) && id >= 0 {
+		if i := s.byID[id]; i > 0 {
+			return &s.fields[i-1]
+		}
+		return nil
+	}
+	for i := range s.fields {
+		if s.fields[i].id == id {
+			return &s.fields[i]
+		}
+	}
+	return nil
+}
+
+// cache maps a struct's reflect.Type to its *typeInfo, or to the error
+// compiling it gave. Reads are one atomic load and a map lookup; a miss
+// compiles under the lock and publishes a new map.
+var cache struct {
+	mu sync.Mutex
+	m  atomic.Pointer[map[reflect.Type]*compiled]
+}
+
+type compiled struct {
+	ti  *typeInfo
+	err error
+}
+
+// infoOf returns the compiled struct type that t (a *struct type) points to.
+func infoOf(t reflect.Type) (*typeInfo, error) {
+	if m := cache.m.Load(); m != nil {
+		if c, ok := (*m)[t]; ok {
+			return c.ti, c.err
+		}
+	}
+	cache.mu.Lock()
+	defer cache.mu.Unlock()
+	old := cache.m.Load()
+	if old != nil {
+		if c, ok := (*old)[t]; ok {
+			return c.ti, c.err
+		}
+	}
+	var c compiled
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		c.err = &Error{Err: fmt.Errorf("%w: %v is not a pointer to a struct", ErrType, t)}
+	} else {
+		b := builder{seen: map[reflect.Type]*typeInfo{}}
+		c.ti, c.err = b.structType(t.Elem())
+	}
+	m := make(map[reflect.Type]*compiled, 1)
+	if old != nil {
+		m = make(map[reflect.Type]*compiled, len(*old)+1)
+		for k, v := range *old {
+			m[k] = v
+		}
+	}
+	m[t] = &c
+	cache.m.Store(&m)
+	return c.ti, c.err
+}
+
+// builder compiles the types reachable from one struct; seen makes a
+// recursive type (a linked list) point at itself.
+type builder struct {
+	seen map[reflect.Type]*typeInfo
+}
+
+func (b *builder) structType(t reflect.Type) (*typeInfo, error) {
+	if ti, ok := b.seen[t]; ok {
+		return ti, nil
+	}
+	ti := &typeInfo{kind: kStruct, wire: tw.Struct, goTyp: t, size: t.Size(), name: t.String()}
+	b.seen[t] = ti
+	si := &structInfo{goTyp: t}
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if sf.Anonymous || !sf.IsExported() {
+			continue
+		}
+		tag, ok := parseTag(sf)
+		if !ok {
+			continue
+		}
+		if tag.err != nil {
+			return nil, fieldError(t, sf, tag.err)
+		}
+		ft, err := b.fieldType(sf.Type, tag.typ)
+		if err != nil {
+			return nil, fieldError(t, sf, err)
+		}
+		f := fieldInfo{id: tag.id, name: sf.Name, offset: sf.Offset, typ: ft,
+			required: tag.req == "required", optional: tag.req == "optional"}
+		switch ft.kind {
+		case kPtr:
+			// A nil pointer is unset, whatever the tag says: Apache and
+			// Kitex generate pointers for optional scalars and for all
+			// structs. A required one is an error to encode.
+			f.optional = !f.required
+		case kList, kMap:
+			// A nil slice or map is unset if the field is optional; a
+			// default one is written empty, as generated code writes it.
+		default:
+			// An optional field of a value type has no unset state: it
+			// is always written.
+			f.optional = false
+		}
+		if f.required {
+			f.reqBit = si.required
+			si.required++
+		}
+		for _, g := range si.fields {
+			if g.id == f.id {
+				return nil, fieldError(t, sf, fmt.Errorf("%w: id %d is also field %s's", ErrTag, f.id, g.name))
+			}
+		}
+		si.fields = append(si.fields, f)
+	}
+	slices.SortFunc(si.fields, func(a, b fieldInfo) int { return int(a.id) - int(b.id) })
+	if n := len(si.fields); n > 0 && si.fields[n-1].id >= 0 && si.fields[n-1].id < 256 {
+		si.byID = make([]int16, si.fields[n-1].id+1)
+		for i, f := range si.fields {
+			if f.id >= 0 {
+				si.byID[f.id] = int16(i + 1)
+			}
+		}
+	}
+	ti.st = si
+	return ti, nil
+}
+
+func fieldError(t reflect.Type, sf reflect.StructField, err error) error {
+	return &Error{Path: t.String() + "." + sf.Name, Err: err}
+}
+
+// tag is a field's parsed tag: id, requiredness, and the frugal tag's type
+// descriptor if there is one.
+type tag struct {
+	id  int16
+	req string // "required", "optional" or "default"
+	typ string // "" when the tag gives none
+	err error
+}
+
+// parseTag reads a field's frugal tag, `frugal:"id,requiredness,type"`, or
+// else its thrift tag, `thrift:"name,id[,required|optional|default]"`. A
+// field with neither is not coded.
+func parseTag(sf reflect.StructField) (tag, bool) {
+	var parts []string
+	if s, ok := sf.Tag.Lookup("frugal"); ok {
+		parts = strings.Split(s, ",")
+	} else if s, ok := sf.Tag.Lookup("thrift"); ok {
+		parts = strings.Split(s, ",")
+		if len(parts) < 2 {
+			return tag{err: fmt.Errorf("%w: thrift tag %q has no id", ErrTag, s)}, true
+		}
+		parts = parts[1:]
+	} else {
+		return tag{}, false
+	}
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	id, err := strconv.ParseInt(parts[0], 10, 16)
+	if err != nil {
+		return tag{err: fmt.Errorf("%w: field id %q", ErrTag, parts[0])}, true
+	}
+	tg := tag{id: int16(id), req: "default"}
+	if len(parts) > 1 && parts[1] != "" {
+		switch parts[1] {
+		case "required", "optional", "default":
+			tg.req = parts[1]
+		default:
+			return tag{err: fmt.Errorf("%w: requiredness %q", ErrTag, parts[1])}, true
+		}
+	}
+	if len(parts) > 2 {
+		tg.typ = parts[2]
+	}
+	for _, opt := range parts[min(len(parts), 3):] {
+		if opt != "nocopy" && opt != "" {
+			return tag{err: fmt.Errorf("%w: option %q", ErrTag, opt)}, true
+		}
+	}
+	return tg, true
+}
+
+// fieldType compiles a field's Go type; desc is the frugal tag's type
+// descriptor, "" if none.
+func (b *builder) fieldType(t reflect.Type, desc string) (*typeInfo, error) {
+	d, err := parseDesc(desc)
+	if err != nil {
+		return nil, err
+	}
+	return b.typeOf(t, d)
+}
+
+// desc is a parsed type descriptor: "i32", "list<string>",
+// "map<string:i64>", a struct or enum's name.
+type desc struct {
+	name       string
+	elem, key  *desc
+	isEnumName bool // a name that is no Thrift type: a struct's, an enum's or a typedef's
+}
+
+var baseTypes = map[string]bool{"bool": true, "byte": true, "i8": true, "i16": true, "i32": true, "i64": true,
+	"double": true, "string": true, "binary": true, "uuid": true, "list": true, "set": true, "map": true}
+
+func parseDesc(s string) (*desc, error) {
+	if s == "" {
+		return nil, nil
+	}
+	p := descParser{s: strings.ReplaceAll(s, " ", "")}
+	d, err := p.parse()
+	if err == nil && p.i != len(p.s) {
+		err = fmt.Errorf("%w: type %q: extra %q", ErrTag, s, p.s[p.i:])
+	}
+	return d, err
+}
+
+type descParser struct {
+	s string
+	i int
+}
+
+func (p *descParser) parse() (*desc, error) {
+	start := p.i
+	for p.i < len(p.s) && !strings.ContainsRune("<>:", rune(p.s[p.i])) {
+		p.i++
+	}
+	d := &desc{name: p.s[start:p.i]}
+	if d.name == "" {
+		return nil, fmt.Errorf("%w: type %q: a name expected at %d", ErrTag, p.s, start)
+	}
+	if !baseTypes[d.name] {
+		d.isEnumName = true
+		if j := strings.LastIndexByte(d.name, '.'); j >= 0 {
+			d.name = d.name[j+1:] // a qualified name: pkg.Type
+		}
+		return d, nil
+	}
+	switch d.name {
+	case "list", "set", "map":
+	default:
+		return d, nil
+	}
+	if !p.eat('<') {
+		return nil, fmt.Errorf("%w: type %q: '<' expected", ErrTag, p.s)
+	}
+	var err error
+	if d.name == "map" {
+		if d.key, err = p.parse(); err != nil {
+			return nil, err
+		}
+		if !p.eat(':') {
+			return nil, fmt.Errorf("%w: type %q: ':' expected", ErrTag, p.s)
+		}
+	}
+	if d.elem, err = p.parse(); err != nil {
+		return nil, err
+	}
+	if !p.eat('>') {
+		return nil, fmt.Errorf("%w: type %q: '>' expected", ErrTag, p.s)
+	}
+	return d, nil
+}
+
+func (p *descParser) eat(c byte) bool {
+	if p.i < len(p.s) && p.s[p.i] == c {
+		p.i++
+		return true
+	}
+	return false
+}
+
+// typeOf compiles Go type t, d (nil when the tag has no type) deciding
+// where the Go type is ambiguous.
+func (b *builder) typeOf(t reflect.Type, d *desc) (*typeInfo, error) {
+	scalar := func(k kind, w tw.Type) (*typeInfo, error) {
+		return &typeInfo{kind: k, wire: w, goTyp: t, size: t.Size()}, nil
+	}
+	want := ""
+	if d != nil {
+		want = d.name
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return scalar(kBool, tw.Bool)
+	case reflect.Int8, reflect.Uint8:
+		return scalar(kI8, tw.Byte)
+	case reflect.Int16:
+		return scalar(kI16, tw.I16)
+	case reflect.Int32:
+		return scalar(kI32, tw.I32)
+	case reflect.Int64:
+		if want == "i32" || (d != nil && d.isEnumName) || (d == nil && isEnum(t)) {
+			return scalar(kEnum64, tw.I32)
+		}
+		return scalar(kI64, tw.I64)
+	case reflect.Float64:
+		return scalar(kDouble, tw.Double)
+	case reflect.String:
+		return scalar(kString, tw.String)
+	case reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 && t.Len() == 16 {
+			return scalar(kUUID, tw.UUID)
+		}
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 && want != "list" && want != "set" {
+			return scalar(kBinary, tw.String)
+		}
+		var ed *desc
+		if d != nil {
+			ed = d.elem
+		}
+		elem, err := b.typeOf(t.Elem(), ed)
+		if err != nil {
+			return nil, err
+		}
+		w := tw.List
+		if want == "set" {
+			w = tw.Set
+		}
+		return &typeInfo{kind: kList, wire: w, goTyp: t, size: t.Size(), elem: elem}, nil
+	case reflect.Map:
+		var kd, vd *desc
+		if d != nil {
+			kd, vd = d.key, d.elem
+		}
+		key, err := b.typeOf(t.Key(), kd)
+		if err != nil {
+			return nil, err
+		}
+		val, err := b.typeOf(t.Elem(), vd)
+		if err != nil {
+			return nil, err
+		}
+		return &typeInfo{kind: kMap, wire: tw.Map, goTyp: t, size: t.Size(), key: key, elem: val}, nil
+	case reflect.Struct:
+		return b.structType(t)
+	case reflect.Pointer:
+		elem, err := b.typeOf(t.Elem(), d)
+		if err != nil {
+			return nil, err
+		}
+		if elem.kind == kList || elem.kind == kMap || elem.kind == kPtr {
+			break // no pointers to slices, maps or pointers
+		}
+		return &typeInfo{kind: kPtr, wire: elem.wire, goTyp: t, size: t.Size(), elem: elem}, nil
+	}
+	return nil, fmt.Errorf("%w: Go type %v", ErrType, t)
+}
+
+// isEnum tells an enum from an i64 typedef when the tag does not say: Apache
+// and Kitex generate, for an enum, a named int64 type with a String method
+// and a text marshaler; for a typedef, a named type with neither.
+func isEnum(t reflect.Type) bool {
+	if t.Name() == "" || t.PkgPath() == "" {
+		return false
+	}
+	_, str := t.MethodByName("String")
+	_, text := t.MethodByName("MarshalText")
+	return str && text
+}

@@ -1,0 +1,140 @@
+package codec
+
+import tw "github.com/ringwire/ringwire/codec/thriftwire"
+
+// wire is what the compiled codec needs of a protocol. The codec's walkers
+// are generic over it, and binaryWire and compactWire have different
+// underlying types on purpose: Go compiles one copy of a generic function
+// per GC shape, so two types of one shape (say, two empty structs) would
+// share a copy that calls these methods through a dictionary; with distinct
+// shapes each protocol gets its own copy with the calls inlined.
+type wire interface {
+	~uint8 | ~uint16
+
+	appendFieldBegin(b []byte, t tw.Type, id, last int16) []byte
+	appendFieldBool(b []byte, v bool, id, last int16) []byte // header and value
+	sizeFieldBegin(id, last int16) int
+	sizeFieldBool(id, last int16) int
+	appendListBegin(b []byte, elem tw.Type, n int) []byte
+	sizeListBegin(n int) int
+	appendMapBegin(b []byte, k, v tw.Type, n int) []byte
+	sizeMapBegin(n int) int
+	appendI16(b []byte, v int16) []byte
+	sizeI16(v int16) int
+	appendI32(b []byte, v int32) []byte
+	sizeI32(v int32) int
+	appendI64(b []byte, v int64) []byte
+	sizeI64(v int64) int
+	appendDouble(b []byte, v float64) []byte
+	appendBool(b []byte, v bool) []byte
+	appendString(b []byte, v string) []byte
+	sizeLength(n int) int // of a string's or binary's length prefix
+
+	// consumeFieldBegin returns, for a bool field in compact, its value
+	// (inHeader true); binary's bool value follows the header.
+	consumeFieldBegin(b []byte, last int16) (t tw.Type, id int16, v, inHeader bool, n int)
+	consumeListBegin(b []byte) (elem tw.Type, n, m int)
+	consumeMapBegin(b []byte) (k, v tw.Type, n, m int)
+	consumeBool(b []byte) (bool, int)
+	consumeI16(b []byte) (int16, int)
+	consumeI32(b []byte) (int32, int)
+	consumeI64(b []byte) (int64, int)
+	consumeDouble(b []byte) (float64, int)
+	consumeBinary(b []byte) ([]byte, int)
+	skip(b []byte, t tw.Type, depth int) int
+	minSize(t tw.Type) int
+}
+
+type binaryWire uint8
+
+func (binaryWire) appendFieldBegin(b []byte, t tw.Type, id, _ int16) []byte {
+	return tw.Binary.AppendFieldBegin(b, t, id)
+}
+func (binaryWire) appendFieldBool(b []byte, v bool, id, _ int16) []byte {
+	return tw.Binary.AppendBool(tw.Binary.AppendFieldBegin(b, tw.Bool, id), v)
+}
+func (binaryWire) sizeFieldBegin(_, _ int16) int { return 3 }
+func (binaryWire) sizeFieldBool(_, _ int16) int  { return 4 }
+func (binaryWire) appendListBegin(b []byte, e tw.Type, n int) []byte {
+	return tw.Binary.AppendListBegin(b, e, n)
+}
+func (binaryWire) sizeListBegin(int) int { return 5 }
+func (binaryWire) appendMapBegin(b []byte, k, v tw.Type, n int) []byte {
+	return tw.Binary.AppendMapBegin(b, k, v, n)
+}
+func (binaryWire) sizeMapBegin(int) int                    { return 6 }
+func (binaryWire) appendI16(b []byte, v int16) []byte      { return tw.Binary.AppendI16(b, v) }
+func (binaryWire) sizeI16(int16) int                       { return 2 }
+func (binaryWire) appendI32(b []byte, v int32) []byte      { return tw.Binary.AppendI32(b, v) }
+func (binaryWire) sizeI32(int32) int                       { return 4 }
+func (binaryWire) appendI64(b []byte, v int64) []byte      { return tw.Binary.AppendI64(b, v) }
+func (binaryWire) sizeI64(int64) int                       { return 8 }
+func (binaryWire) appendDouble(b []byte, v float64) []byte { return tw.Binary.AppendDouble(b, v) }
+func (binaryWire) appendBool(b []byte, v bool) []byte      { return tw.Binary.AppendBool(b, v) }
+func (binaryWire) appendString(b []byte, v string) []byte  { return tw.Binary.AppendString(b, v) }
+func (binaryWire) sizeLength(int) int                      { return 4 }
+func (binaryWire) consumeBool(b []byte) (bool, int)        { return tw.Binary.ConsumeBool(b) }
+func (binaryWire) consumeI16(b []byte) (int16, int)        { return tw.Binary.ConsumeI16(b) }
+func (binaryWire) consumeI32(b []byte) (int32, int)        { return tw.Binary.ConsumeI32(b) }
+func (binaryWire) consumeI64(b []byte) (int64, int)        { return tw.Binary.ConsumeI64(b) }
+func (binaryWire) consumeDouble(b []byte) (float64, int)   { return tw.Binary.ConsumeDouble(b) }
+func (binaryWire) consumeBinary(b []byte) ([]byte, int)    { return tw.Binary.ConsumeBinary(b) }
+func (binaryWire) skip(b []byte, t tw.Type, depth int) int { return tw.Binary.SkipValue(b, t, depth) }
+func (binaryWire) minSize(t tw.Type) int                   { return tw.Binary.MinSize(t) }
+func (binaryWire) consumeListBegin(b []byte) (tw.Type, int, int) {
+	return tw.Binary.ConsumeListBegin(b)
+}
+func (binaryWire) consumeMapBegin(b []byte) (tw.Type, tw.Type, int, int) {
+	return tw.Binary.ConsumeMapBegin(b)
+}
+func (binaryWire) consumeFieldBegin(b []byte, _ int16) (tw.Type, int16, bool, bool, int) {
+	t, id, n := tw.Binary.ConsumeFieldBegin(b)
+	return t, id, false, false, n
+}
+
+type compactWire uint16
+
+func (compactWire) appendFieldBegin(b []byte, t tw.Type, id, last int16) []byte {
+	return tw.Compact.AppendFieldBegin(b, t, id, last)
+}
+func (compactWire) appendFieldBool(b []byte, v bool, id, last int16) []byte {
+	return tw.Compact.AppendFieldBool(b, v, id, last)
+}
+func (compactWire) sizeFieldBegin(id, last int16) int { return tw.Compact.SizeFieldBegin(id, last) }
+func (compactWire) sizeFieldBool(id, last int16) int  { return tw.Compact.SizeFieldBegin(id, last) }
+func (compactWire) appendListBegin(b []byte, e tw.Type, n int) []byte {
+	return tw.Compact.AppendListBegin(b, e, n)
+}
+func (compactWire) sizeListBegin(n int) int { return tw.Compact.SizeListBegin(n) }
+func (compactWire) appendMapBegin(b []byte, k, v tw.Type, n int) []byte {
+	return tw.Compact.AppendMapBegin(b, k, v, n)
+}
+func (compactWire) sizeMapBegin(n int) int                  { return tw.Compact.SizeMapBegin(n) }
+func (compactWire) appendI16(b []byte, v int16) []byte      { return tw.Compact.AppendI16(b, v) }
+func (compactWire) sizeI16(v int16) int                     { return tw.Compact.SizeI16(v) }
+func (compactWire) appendI32(b []byte, v int32) []byte      { return tw.Compact.AppendI32(b, v) }
+func (compactWire) sizeI32(v int32) int                     { return tw.Compact.SizeI32(v) }
+func (compactWire) appendI64(b []byte, v int64) []byte      { return tw.Compact.AppendI64(b, v) }
+func (compactWire) sizeI64(v int64) int                     { return tw.Compact.SizeI64(v) }
+func (compactWire) appendDouble(b []byte, v float64) []byte { return tw.Compact.AppendDouble(b, v) }
+func (compactWire) appendBool(b []byte, v bool) []byte      { return tw.Compact.AppendBool(b, v) }
+func (compactWire) appendString(b []byte, v string) []byte  { return tw.Compact.AppendString(b, v) }
+func (compactWire) sizeLength(n int) int                    { return tw.Compact.SizeUvarint(uint64(n)) }
+func (compactWire) consumeBool(b []byte) (bool, int)        { return tw.Compact.ConsumeBool(b) }
+func (compactWire) consumeI16(b []byte) (int16, int)        { return tw.Compact.ConsumeI16(b) }
+func (compactWire) consumeI32(b []byte) (int32, int)        { return tw.Compact.ConsumeI32(b) }
+func (compactWire) consumeI64(b []byte) (int64, int)        { return tw.Compact.ConsumeI64(b) }
+func (compactWire) consumeDouble(b []byte) (float64, int)   { return tw.Compact.ConsumeDouble(b) }
+func (compactWire) consumeBinary(b []byte) ([]byte, int)    { return tw.Compact.ConsumeBinary(b) }
+func (compactWire) skip(b []byte, t tw.Type, depth int) int { return tw.Compact.SkipValue(b, t, depth) }
+func (compactWire) minSize(t tw.Type) int                   { return tw.Compact.MinSize(t) }
+func (compactWire) consumeListBegin(b []byte) (tw.Type, int, int) {
+	return tw.Compact.ConsumeListBegin(b)
+}
+func (compactWire) consumeMapBegin(b []byte) (tw.Type, tw.Type, int, int) {
+	return tw.Compact.ConsumeMapBegin(b)
+}
+func (compactWire) consumeFieldBegin(b []byte, last int16) (tw.Type, int16, bool, bool, int) {
+	t, id, v, n := tw.Compact.ConsumeFieldBegin(b, last)
+	return t, id, v, t == tw.Bool, n
+}
