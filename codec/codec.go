@@ -29,6 +29,10 @@ type Options struct {
 	// MaxDepth bounds the nesting of structs and containers a decode
 	// accepts. 0 means DefaultMaxDepth.
 	MaxDepth int
+
+	// NonStrict accepts binary message headers in the old non-strict form
+	// (the name's length first), as Apache Go does; Kitex does not.
+	NonStrict bool
 }
 
 // DefaultMaxDepth is Apache Thrift's nesting limit.

@@ -17,8 +17,15 @@ type decoder struct {
 // took. depth is how many more levels of nesting may follow.
 func decodeStruct[W wire](w W, d *decoder, b []byte, p unsafex.Pointer, si *structInfo, depth int) (int, error) {
 	var seen [4]uint64 // required fields seen, by reqBit
+	var unknown *[]byte
+	if si.unknown >= 0 {
+		unknown = unsafex.As[[]byte](p.Add(uintptr(si.unknown)))
+		*unknown = (*unknown)[:0]
+	}
+	setID, set := int16(0), false // a union's field
 	n, last := 0, int16(0)
 	for {
+		start := n
 		t, id, bv, inHeader, m := w.consumeFieldBegin(b[n:], last)
 		if m < 0 {
 			return 0, tw.ParseError(m)
@@ -31,15 +38,26 @@ func decodeStruct[W wire](w W, d *decoder, b []byte, p unsafex.Pointer, si *stru
 		f := si.field(id)
 		if f == nil || f.typ.wire != t {
 			// Unknown, or known with another type: skipped, as Apache's
-			// and Kitex's generated readers do.
+			// and Kitex's generated readers do; an unknown one is kept
+			// if the struct has room for it.
+			valueAt := n
 			if !inHeader {
-				if m, err := skip(w, b[n:], t, depth); err != nil {
+				m, err := skip(w, b[n:], t, depth)
+				if err != nil {
 					return 0, wrapField(err, si, f, id)
-				} else {
-					n += m
 				}
+				n += m
+			}
+			if f == nil && unknown != nil {
+				*unknown = w.appendUnknown(*unknown, b[start:valueAt], b[valueAt:n], t, id, bv)
 			}
 			continue
+		}
+		if si.union {
+			if set && id != setID {
+				return 0, wrap(ErrUnion, f.name)
+			}
+			setID, set = id, true
 		}
 		fp := p.Add(f.offset)
 		if inHeader {
@@ -85,6 +103,19 @@ func skip[W wire](w W, b []byte, t tw.Type, depth int) (int, error) {
 		return 0, tw.ParseError(m)
 	}
 	return m, nil
+}
+
+// newValue allocates a value of ti's type, its defaults set.
+func newValue(ti *typeInfo) unsafex.Pointer {
+	q := unsafex.New(ti.goTyp)
+	if ti.initDefault {
+		initDefault(q, ti)
+	}
+	return q
+}
+
+func initDefault(p unsafex.Pointer, ti *typeInfo) {
+	p.Value(ti.goTyp).Addr().Interface().(defaulter).InitDefault()
 }
 
 // setBool stores a bool that came in a compact field header.
@@ -152,7 +183,7 @@ func decodeValue[W wire](w W, d *decoder, b []byte, p unsafex.Pointer, ti *typeI
 	case kPtr:
 		q := p.Load()
 		if q.IsNil() {
-			q = unsafex.New(ti.elem.goTyp)
+			q = newValue(ti.elem)
 			p.Store(q)
 		}
 		return decodeValue(w, d, b, q, ti.elem, depth)
@@ -183,6 +214,11 @@ func decodeList[W wire](w W, d *decoder, b []byte, p unsafex.Pointer, ti *typeIn
 	data := unsafex.Pointer{}
 	if count > 0 {
 		data = unsafex.NewArray(ti.elem.goTyp, count)
+		if ti.elem.initDefault {
+			for i := range count {
+				initDefault(data.Add(uintptr(i)*ti.elem.size), ti.elem)
+			}
+		}
 	}
 	for i := range count {
 		m, err := decodeValue(w, d, b[n:], data.Add(uintptr(i)*ti.elem.size), ti.elem, depth-1)

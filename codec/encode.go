@@ -16,6 +16,10 @@ import (
 
 func sizeStruct[W wire](w W, p unsafex.Pointer, si *structInfo) (int, error) {
 	n, last := 1, int16(0) // the stop
+	if si.unknown >= 0 {
+		n += len(*unsafex.As[[]byte](p.Add(uintptr(si.unknown))))
+	}
+	set := 0
 	for i := range si.fields {
 		f := &si.fields[i]
 		fp := p.Add(f.offset)
@@ -25,6 +29,11 @@ func sizeStruct[W wire](w W, p unsafex.Pointer, si *structInfo) (int, error) {
 			}
 			if f.optional {
 				continue
+			}
+		}
+		if si.union && !isZero(fp, f.typ) {
+			if set++; set > 1 {
+				return 0, wrap(ErrUnion, f.name)
 			}
 		}
 		if f.typ.wire == tw.Bool {
@@ -40,6 +49,16 @@ func sizeStruct[W wire](w W, p unsafex.Pointer, si *structInfo) (int, error) {
 		last = f.id
 	}
 	return n, nil
+}
+
+// isZero reports whether the field at p is unset: nil, or, for a value
+// kind, its zero value.
+func isZero(p unsafex.Pointer, ti *typeInfo) bool {
+	switch ti.kind {
+	case kPtr, kList, kMap:
+		return isNil(p, ti)
+	}
+	return p.Value(ti.goTyp).IsZero()
 }
 
 // isNil reports whether the field at p is a nil pointer, slice or map.
@@ -173,6 +192,9 @@ func appendStruct[W wire](w W, b []byte, p unsafex.Pointer, si *structInfo) []by
 			b = appendValue(w, w.appendFieldBegin(b, f.typ.wire, f.id, last), fp, f.typ)
 		}
 		last = f.id
+	}
+	if si.unknown >= 0 {
+		b = append(b, *unsafex.As[[]byte](p.Add(uintptr(si.unknown)))...)
 	}
 	return append(b, 0)
 }

@@ -20,6 +20,9 @@ var (
 	// encoding.
 	ErrRequired = errors.New("codec: required field not set")
 
+	// ErrUnion is a union with more than one field set.
+	ErrUnion = errors.New("codec: more than one field of a union set")
+
 	// ErrTooLong is a string, binary or container longer than a limit, or
 	// too long for its length field.
 	ErrTooLong = errors.New("codec: over a length limit")

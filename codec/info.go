@@ -42,7 +42,15 @@ type typeInfo struct {
 	key   *typeInfo    // of a map
 	st    *structInfo  // of a struct
 	name  string       // a struct's, for errors
+
+	initDefault bool // a struct whose pointer has InitDefault: called on the structs a decode allocates
 }
+
+// defaulter is what Kitex's generated structs have (Apache's have NewX
+// functions that do the same): it sets the IDL's default values.
+type defaulter interface{ InitDefault() }
+
+var defaulterType = reflect.TypeFor[defaulter]()
 
 // structInfo is a compiled struct: its fields, by id.
 type structInfo struct {
@@ -50,6 +58,16 @@ type structInfo struct {
 	byID     []int16     // field index+1 by id, for ids 0..len-1; 0 for none
 	required int         // how many fields are required
 	goTyp    reflect.Type
+
+	// union: at most one field may be set. Apache's and Kitex's
+	// generators mark a union with a CountSetFields<Name> method.
+	union bool
+
+	// unknown is the offset of a []byte field named _unknownFields, as
+	// Kitex generates with keep_unknown_fields, or -1: unknown fields are
+	// kept there, as they came (compact field headers made absolute), and
+	// written back before the stop.
+	unknown int64
 }
 
 type fieldInfo struct {
@@ -135,11 +153,17 @@ func (b *builder) structType(t reflect.Type) (*typeInfo, error) {
 	if ti, ok := b.seen[t]; ok {
 		return ti, nil
 	}
-	ti := &typeInfo{kind: kStruct, wire: tw.Struct, goTyp: t, size: t.Size(), name: t.String()}
+	ti := &typeInfo{kind: kStruct, wire: tw.Struct, goTyp: t, size: t.Size(), name: t.String(),
+		initDefault: reflect.PointerTo(t).Implements(defaulterType)}
 	b.seen[t] = ti
-	si := &structInfo{goTyp: t}
+	si := &structInfo{goTyp: t, unknown: -1}
+	_, si.union = reflect.PointerTo(t).MethodByName("CountSetFields" + t.Name())
 	for i := range t.NumField() {
 		sf := t.Field(i)
+		if sf.Name == "_unknownFields" && sf.Type.Kind() == reflect.Slice && sf.Type.Elem().Kind() == reflect.Uint8 {
+			si.unknown = int64(sf.Offset)
+			continue
+		}
 		if sf.Anonymous || !sf.IsExported() {
 			continue
 		}

@@ -43,6 +43,13 @@ type wire interface {
 	consumeBinary(b []byte) ([]byte, int)
 	skip(b []byte, t tw.Type, depth int) int
 	minSize(t tw.Type) int
+
+	// appendUnknown appends an unknown field, its header and value as
+	// they came, to a struct's kept unknown fields: as they are in
+	// binary; in compact with the header rewritten absolute (type and
+	// id, not a delta from the field before), so that it can be written
+	// back after any field.
+	appendUnknown(dst, header, value []byte, t tw.Type, id int16, v bool) []byte
 }
 
 type binaryWire uint8
@@ -92,7 +99,18 @@ func (binaryWire) consumeFieldBegin(b []byte, _ int16) (tw.Type, int16, bool, bo
 	return t, id, false, false, n
 }
 
+func (binaryWire) appendUnknown(dst, header, value []byte, _ tw.Type, _ int16, _ bool) []byte {
+	return append(append(dst, header...), value...)
+}
+
 type compactWire uint16
+
+func (compactWire) appendUnknown(dst, _, value []byte, t tw.Type, id int16, v bool) []byte {
+	if t == tw.Bool {
+		return tw.Compact.AppendFieldBool(dst, v, id, id)
+	}
+	return append(tw.Compact.AppendFieldBegin(dst, t, id, id), value...)
+}
 
 func (compactWire) appendFieldBegin(b []byte, t tw.Type, id, last int16) []byte {
 	return tw.Compact.AppendFieldBegin(b, t, id, last)
