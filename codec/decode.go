@@ -8,9 +8,34 @@ import (
 	"github.com/ringwire/ringwire/internal/unsafex"
 )
 
-// decoder holds what one Unmarshal needs besides the value: its options.
+// decoder holds what one Unmarshal needs besides the value: its options,
+// and the arena its strings and binaries are copied into.
 type decoder struct {
 	noCopy bool
+	arena  []byte
+}
+
+// Strings and binaries up to arenaMax bytes share arena chunks: one
+// allocation for a struct's many small strings, as frugal batches them. A
+// chunk is what remains of the input, up to arenaChunk bytes, since the
+// input bounds the strings still to come. Longer values get their own
+// memory, so that one kept string never pins a large chunk.
+const (
+	arenaMax   = 1 << 10
+	arenaChunk = 8 << 10
+)
+
+// copyBytes returns a copy of v, rest being the input's bytes from v on.
+func (d *decoder) copyBytes(v []byte, rest int) []byte {
+	if len(v) > arenaMax {
+		return append([]byte(nil), v...)
+	}
+	if cap(d.arena)-len(d.arena) < len(v) {
+		d.arena = make([]byte, 0, max(len(v), min(rest, arenaChunk)))
+	}
+	start := len(d.arena)
+	d.arena = append(d.arena, v...)
+	return d.arena[start:len(d.arena):len(d.arena)]
 }
 
 // decodeStruct decodes a struct from b into p and returns the bytes it
@@ -115,7 +140,7 @@ func newValue(ti *typeInfo) unsafex.Pointer {
 }
 
 func initDefault(p unsafex.Pointer, ti *typeInfo) {
-	p.Value(ti.goTyp).Addr().Interface().(defaulter).InitDefault()
+	p.Interface(ti.goTyp).(defaulter).InitDefault()
 }
 
 // setBool stores a bool that came in a compact field header.
@@ -155,18 +180,19 @@ func decodeValue[W wire](w W, d *decoder, b []byte, p unsafex.Pointer, ti *typeI
 		*unsafex.As[float64](p), n = w.consumeDouble(b)
 	case kString:
 		var v []byte
-		if v, n = w.consumeBinary(b); n >= 0 {
-			if d.noCopy {
-				*unsafex.As[string](p) = unsafex.String(v)
-			} else {
-				*unsafex.As[string](p) = string(v)
+		if v, n = w.consumeBinary(b); n > 0 && len(v) > 0 {
+			if !d.noCopy {
+				v = d.copyBytes(v, len(b))
 			}
+			*unsafex.As[string](p) = unsafex.String(v)
+		} else if n >= 0 {
+			*unsafex.As[string](p) = ""
 		}
 	case kBinary:
 		var v []byte
 		if v, n = w.consumeBinary(b); n >= 0 {
 			if !d.noCopy {
-				v = append([]byte{}, v...)
+				v = d.copyBytes(v, len(b))
 			}
 			*unsafex.As[[]byte](p) = v
 		}
@@ -219,6 +245,18 @@ func decodeList[W wire](w W, d *decoder, b []byte, p unsafex.Pointer, ti *typeIn
 				initDefault(data.Add(uintptr(i)*ti.elem.size), ti.elem)
 			}
 		}
+		if st := ti.elem.elem; ti.elem.kind == kPtr && st.kind == kStruct {
+			// A list of pointers to structs: the structs in one
+			// allocation, not one each (frugal's batching).
+			structs := unsafex.NewArray(st.goTyp, count)
+			for i := range count {
+				q := structs.Add(uintptr(i) * st.size)
+				if st.initDefault {
+					initDefault(q, st)
+				}
+				data.Add(uintptr(i) * ti.elem.size).Store(q)
+			}
+		}
 	}
 	for i := range count {
 		m, err := decodeValue(w, d, b[n:], data.Add(uintptr(i)*ti.elem.size), ti.elem, depth-1)
@@ -245,6 +283,9 @@ func decodeMap[W wire](w W, d *decoder, b []byte, p unsafex.Pointer, ti *typeInf
 	case count > 0 && (kt != ti.key.wire || vt != ti.elem.wire):
 		return 0, fmt.Errorf("%w: a map<%v,%v>, want map<%v,%v>", tw.ErrType, kt, vt, ti.key.wire, ti.elem.wire)
 	}
+	if ti.mapFast != 0 {
+		return decodeMapFast(w, d, b, p, ti, depth, count, n, ti.mapFast)
+	}
 	m := reflect.MakeMapWithSize(ti.goTyp, count)
 	k, v := reflect.New(ti.key.goTyp), reflect.New(ti.elem.goTyp)
 	kp, vp := unsafex.PointerOf(k.Interface()), unsafex.PointerOf(v.Interface())
@@ -263,6 +304,6 @@ func decodeMap[W wire](w W, d *decoder, b []byte, p unsafex.Pointer, ti *typeInf
 		n += c
 		m.SetMapIndex(k.Elem(), v.Elem())
 	}
-	p.Value(ti.goTyp).Set(m)
+	p.StoreMap(m)
 	return n, nil
 }

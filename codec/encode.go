@@ -58,7 +58,7 @@ func isZero(p unsafex.Pointer, ti *typeInfo) bool {
 	case kPtr, kList, kMap:
 		return isNil(p, ti)
 	}
-	return p.Value(ti.goTyp).IsZero()
+	return p.IsZero(ti.size)
 }
 
 // isNil reports whether the field at p is a nil pointer, slice or map.
@@ -146,7 +146,10 @@ func sizeZero[W wire](w W, ti *typeInfo) (int, error) {
 }
 
 func sizeMap[W wire](w W, p unsafex.Pointer, ti *typeInfo) (int, error) {
-	m := p.Value(ti.goTyp)
+	if ti.mapFast != 0 {
+		return sizeMapFast(w, p, ti, ti.mapFast)
+	}
+	m := p.Map(ti.goTyp)
 	n := m.Len()
 	if n > math.MaxInt32 {
 		return 0, fmt.Errorf("%w: %d entries", ErrTooLong, n)
@@ -240,7 +243,10 @@ func appendValue[W wire](w W, b []byte, p unsafex.Pointer, ti *typeInfo) []byte 
 		}
 		return b
 	case kMap:
-		m := p.Value(ti.goTyp)
+		if ti.mapFast != 0 {
+			return appendMapFast(w, b, p, ti, ti.mapFast)
+		}
+		m := p.Map(ti.goTyp)
 		b = w.appendMapBegin(b, ti.key.wire, ti.elem.wire, m.Len())
 		k, v := reflect.New(ti.key.goTyp), reflect.New(ti.elem.goTyp)
 		kp, vp := unsafex.PointerOf(k.Interface()), unsafex.PointerOf(v.Interface())

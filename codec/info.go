@@ -43,7 +43,8 @@ type typeInfo struct {
 	st    *structInfo  // of a struct
 	name  string       // a struct's, for errors
 
-	initDefault bool // a struct whose pointer has InitDefault: called on the structs a decode allocates
+	initDefault bool    // a struct whose pointer has InitDefault: called on the structs a decode allocates
+	mapFast     mapFast // a map type coded without reflect
 }
 
 // defaulter is what Kitex's generated structs have (Apache's have NewX
@@ -424,7 +425,9 @@ func (b *builder) typeOf(t reflect.Type, d *desc) (*typeInfo, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &typeInfo{kind: kMap, wire: tw.Map, goTyp: t, size: t.Size(), key: key, elem: val}, nil
+		ti := &typeInfo{kind: kMap, wire: tw.Map, goTyp: t, size: t.Size(), key: key, elem: val}
+		ti.mapFast = fastMap(ti)
+		return ti, nil
 	case reflect.Struct:
 		return b.structType(t)
 	case reflect.Pointer:

@@ -62,6 +62,29 @@ func NewArray(t reflect.Type, n int) Pointer {
 	return Pointer{reflect.MakeSlice(reflect.SliceOf(t), n, n).UnsafePointer()}
 }
 
-// Value returns a reflect.Value of type t addressing the value p points to,
-// for what the codec leaves to reflection (maps).
-func (p Pointer) Value(t reflect.Type) reflect.Value { return reflect.NewAt(t, p.p).Elem() }
+// Map returns, as a reflect.Value of map type t, the map p points to: for
+// what the codec leaves to reflection. It reads the map's pointer through a
+// copy, so that p does not escape through the reflect.Value: escape analysis
+// would otherwise move to the heap every value whose address reaches p on
+// any path.
+func (p Pointer) Map(t reflect.Type) reflect.Value {
+	m := new(unsafe.Pointer)
+	*m = *(*unsafe.Pointer)(p.p)
+	return reflect.NewAt(t, unsafe.Pointer(m)).Elem()
+}
+
+// Interface returns p as an interface holding a *t: p points to a t.
+func (p Pointer) Interface(t reflect.Type) any { return reflect.NewAt(t, p.p).Interface() }
+
+// StoreMap stores map m where p points: p points to a map of m's type.
+func (p Pointer) StoreMap(m reflect.Value) { *(*unsafe.Pointer)(p.p) = m.UnsafePointer() }
+
+// IsZero reports whether the n bytes p points to are all zero.
+func (p Pointer) IsZero(n uintptr) bool {
+	for _, b := range unsafe.Slice((*byte)(p.p), n) {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,55 @@
+package unsafex
+
+import (
+	"reflect"
+	"testing"
+)
+
+type pair struct {
+	A int32
+	B []string
+	C *pair
+}
+
+func TestPointer(t *testing.T) {
+	v := &pair{A: 1, B: []string{"x", "y"}}
+	p := PointerOf(any(v))
+	if p.IsNil() || *As[int32](p) != 1 {
+		t.Fatal("PointerOf does not point at the value")
+	}
+	f := reflect.TypeFor[pair]()
+	b, _ := f.FieldByName("B")
+	data, n := p.Add(b.Offset).Slice()
+	if n != 2 || *As[string](data.Add(reflect.TypeFor[string]().Size())) != "y" {
+		t.Fatal("Slice")
+	}
+	arr := NewArray(reflect.TypeFor[string](), 3)
+	*As[string](arr) = "z"
+	p.Add(b.Offset).SetSlice(arr, 3)
+	if len(v.B) != 3 || cap(v.B) != 3 || v.B[0] != "z" {
+		t.Fatalf("SetSlice: %q", v.B)
+	}
+	c, _ := f.FieldByName("C")
+	q := New(f)
+	p.Add(c.Offset).Store(q)
+	if v.C == nil || p.Add(c.Offset).Load() != q || PointerTo(v.C) != q {
+		t.Fatal("Store/Load")
+	}
+	if got := p.Interface(f).(*pair); got != v {
+		t.Fatal("Interface")
+	}
+	var m map[string]int
+	mp := PointerTo(&m)
+	mp.StoreMap(reflect.ValueOf(map[string]int{"k": 1}))
+	if m["k"] != 1 || mp.Map(reflect.TypeFor[map[string]int]()).Len() != 1 {
+		t.Fatal("StoreMap/Map")
+	}
+	var z [3]int64
+	if !PointerTo(&z).IsZero(24) {
+		t.Fatal("IsZero of zeros")
+	}
+	z[2] = 1
+	if PointerTo(&z).IsZero(24) {
+		t.Fatal("IsZero of a non-zero")
+	}
+}
