@@ -49,6 +49,7 @@ staticcheck: $(STATICCHECK)
 
 importcheck:
 	$(GO) run ./internal/tools/importcheck
+	$(GO) run ./internal/tools/genwalk -dir codec -check
 
 race:
 	@for m in $(MODULES); do (cd $$m && $(GO) test -race -count=1 ./...) || exit 1; done

@@ -74,9 +74,9 @@ func (o Options) size(si *structInfo, p unsafex.Pointer) (int, error) {
 	var n int
 	var err error
 	if o.Protocol == Compact {
-		n, err = sizeStruct(compactWire(0), p, si)
+		n, err = sizeStructCompact(compactWire(0), p, si)
 	} else {
-		n, err = sizeStruct(binaryWire(0), p, si)
+		n, err = sizeStructBinary(binaryWire(0), p, si)
 	}
 	if err != nil {
 		return 0, prefix(err, si)
@@ -107,9 +107,9 @@ func (o Options) MarshalAppend(b []byte, v any) ([]byte, error) {
 
 func (o Options) append(b []byte, si *structInfo, p unsafex.Pointer) []byte {
 	if o.Protocol == Compact {
-		return appendStruct(compactWire(0), b, p, si)
+		return appendStructCompact(compactWire(0), b, p, si)
 	}
-	return appendStruct(binaryWire(0), b, p, si)
+	return appendStructBinary(binaryWire(0), b, p, si)
 }
 
 // Marshal returns v's encoding; v is a pointer to a struct.
@@ -152,9 +152,9 @@ func (o Options) Consume(b []byte, v any) (int, error) {
 	}
 	var n int
 	if o.Protocol == Compact {
-		n, err = decodeStruct(compactWire(0), &d, b, p, si, depth-1)
+		n, err = decodeStructCompact(compactWire(0), &d, b, p, si, depth-1)
 	} else {
-		n, err = decodeStruct(binaryWire(0), &d, b, p, si, depth-1)
+		n, err = decodeStructBinary(binaryWire(0), &d, b, p, si, depth-1)
 	}
 	if err != nil {
 		return 0, prefix(err, si)

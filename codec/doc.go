@@ -13,3 +13,5 @@
 //
 // The wire primitives it is built on are in codec/thriftwire.
 package codec
+
+//go:generate go run ../internal/tools/genwalk

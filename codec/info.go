@@ -43,6 +43,7 @@ type typeInfo struct {
 	st    *structInfo  // of a struct
 	name  string       // a struct's, for errors
 
+	scalar      bool    // pointer-free and fixed-size: its memory may come from the decoder's arena
 	initDefault bool    // a struct whose pointer has InitDefault: called on the structs a decode allocates
 	mapFast     mapFast // a map type coded without reflect
 }
@@ -63,6 +64,11 @@ type structInfo struct {
 	// union: at most one field may be set. Apache's and Kitex's
 	// generators mark a union with a CountSetFields<Name> method.
 	union bool
+
+	// binFixed is the binary size of the stop and the fields that are
+	// always written and have fixed sizes; binVar indexes the others.
+	binFixed int
+	binVar   []int
 
 	// unknown is the offset of a []byte field named _unknownFields, as
 	// Kitex generates with keep_unknown_fields, or -1: unknown fields are
@@ -207,6 +213,14 @@ func (b *builder) structType(t reflect.Type) (*typeInfo, error) {
 		si.fields = append(si.fields, f)
 	}
 	slices.SortFunc(si.fields, func(a, b fieldInfo) int { return int(a.id) - int(b.id) })
+	si.binFixed = 1
+	for i, f := range si.fields {
+		if size := binarySize(f.typ.kind); size > 0 && !f.optional {
+			si.binFixed += 3 + size
+		} else {
+			si.binVar = append(si.binVar, i)
+		}
+	}
 	if n := len(si.fields); n > 0 && si.fields[n-1].id >= 0 && si.fields[n-1].id < 256 {
 		si.byID = make([]int16, si.fields[n-1].id+1)
 		for i, f := range si.fields {
@@ -367,7 +381,7 @@ func (p *descParser) eat(c byte) bool {
 // where the Go type is ambiguous.
 func (b *builder) typeOf(t reflect.Type, d *desc) (*typeInfo, error) {
 	scalar := func(k kind, w tw.Type) (*typeInfo, error) {
-		return &typeInfo{kind: k, wire: w, goTyp: t, size: t.Size()}, nil
+		return &typeInfo{kind: k, wire: w, goTyp: t, size: t.Size(), scalar: k != kString && k != kBinary}, nil
 	}
 	want := ""
 	if d != nil {
@@ -441,6 +455,24 @@ func (b *builder) typeOf(t reflect.Type, d *desc) (*typeInfo, error) {
 		return &typeInfo{kind: kPtr, wire: elem.wire, goTyp: t, size: t.Size(), elem: elem}, nil
 	}
 	return nil, fmt.Errorf("%w: Go type %v", ErrType, t)
+}
+
+// binarySize is the binary size of a value of a fixed-size kind, 0 for the
+// others.
+func binarySize(k kind) int {
+	switch k {
+	case kBool, kI8:
+		return 1
+	case kI16:
+		return 2
+	case kI32:
+		return 4
+	case kI64, kDouble:
+		return 8
+	case kUUID:
+		return 16
+	}
+	return 0 // an enum too: its value must be checked to fit an i32
 }
 
 // isEnum tells an enum from an i64 typedef when the tag does not say: Apache

@@ -249,3 +249,32 @@ func TestHugeCount(t *testing.T) {
 		t.Errorf("%v, %d bytes allocated", err, after.TotalAlloc-before.TotalAlloc)
 	}
 }
+
+// Decoded values that share the decoder's arena are capped: appending to one
+// never writes into another.
+func TestArenaValuesIndependent(t *testing.T) {
+	type lists struct {
+		A []int64  `thrift:"a,1"`
+		B []int64  `thrift:"b,2"`
+		S string   `thrift:"s,3"`
+		T []byte   `thrift:"t,4"`
+		U []byte   `thrift:"u,5"`
+		F *float64 `thrift:"f,6"`
+		G *float64 `thrift:"g,7"`
+	}
+	for _, p := range protocols {
+		o := codec.Options{Protocol: p}
+		b, _ := o.Marshal(&lists{A: []int64{1, 2}, B: []int64{3, 4}, S: "ss", T: []byte("tt"), U: []byte("uu"), F: ptr(1.5), G: ptr(2.5)})
+		var v lists
+		if err := o.Unmarshal(b, &v); err != nil {
+			t.Fatal(err)
+		}
+		_ = append(v.A, 99)
+		_ = append(v.T, 'x')
+		*v.F = 7
+		runtime.GC()
+		if v.B[0] != 3 || v.U[0] != 'u' || v.S != "ss" || *v.G != 2.5 || cap(v.A) != 2 || cap(v.T) != 2 {
+			t.Errorf("protocol %d: %+v", p, v)
+		}
+	}
+}

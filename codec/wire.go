@@ -2,14 +2,15 @@ package codec
 
 import tw "github.com/ringwire/ringwire/codec/thriftwire"
 
-// wire is what the compiled codec needs of a protocol. The codec's walkers
-// are generic over it, and binaryWire and compactWire have different
-// underlying types on purpose: Go compiles one copy of a generic function
-// per GC shape, so two types of one shape (say, two empty structs) would
-// share a copy that calls these methods through a dictionary; with distinct
-// shapes each protocol gets its own copy with the calls inlined.
+// wire is what the codec's walkers (walk_template.go) call on a protocol:
+// binaryWire and compactWire implement it, each with its protocol's
+// primitives, and the generated walk_binary.go and walk_compact.go call
+// them directly, so that they inline.
 type wire interface {
-	~uint8 | ~uint16
+	// fixed reports whether integers have fixed sizes (binary): then a
+	// struct's fixed-size fields and a list of fixed-size elements are
+	// sized without a walk. A constant in each stenciled copy.
+	fixed() bool
 
 	appendFieldBegin(b []byte, t tw.Type, id, last int16) []byte
 	appendFieldBool(b []byte, v bool, id, last int16) []byte // header and value
@@ -52,7 +53,14 @@ type wire interface {
 	appendUnknown(dst, header, value []byte, t tw.Type, id int16, v bool) []byte
 }
 
+var (
+	_ wire = binaryWire(0)
+	_ wire = compactWire(0)
+)
+
 type binaryWire uint8
+
+func (binaryWire) fixed() bool { return true }
 
 func (binaryWire) appendFieldBegin(b []byte, t tw.Type, id, _ int16) []byte {
 	return tw.Binary.AppendFieldBegin(b, t, id)
@@ -104,6 +112,8 @@ func (binaryWire) appendUnknown(dst, header, value []byte, _ tw.Type, _ int16, _
 }
 
 type compactWire uint16
+
+func (compactWire) fixed() bool { return false }
 
 func (compactWire) appendUnknown(dst, _, value []byte, t tw.Type, id int16, v bool) []byte {
 	if t == tw.Bool {

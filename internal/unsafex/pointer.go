@@ -88,3 +88,9 @@ func (p Pointer) IsZero(n uintptr) bool {
 	}
 	return true
 }
+
+// Slice returns the n Ts that start where p points, as a []T.
+func Slice[T any](p Pointer, n int) []T { return unsafe.Slice((*T)(p.p), n) }
+
+// BytesPointer returns a Pointer to b's first byte.
+func BytesPointer(b []byte) Pointer { return Pointer{unsafe.Pointer(unsafe.SliceData(b))} }

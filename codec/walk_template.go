@@ -1,0 +1,795 @@
+//go:build ignore
+
+// The walkers that encode, size and decode a value, written once for a
+// protocol "wireT": internal/tools/genwalk makes walk_binary.go and
+// walk_compact.go from this file, wireT becoming binaryWire and compactWire
+// and the _T suffix of every name Binary and Compact. (Generic functions
+// over the protocol would be one file, but Go compiles them to call the
+// protocol's methods through a dictionary, indirectly and never inlined:
+// measured here, every primitive an indirect CALL.)
+
+package codec
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+
+	tw "github.com/ringwire/ringwire/codec/thriftwire"
+	"github.com/ringwire/ringwire/internal/unsafex"
+)
+
+type wireT = binaryWire // what genwalk replaces; so that this file type-checks as the binary copy
+
+func sizeStruct_T(w wireT, p unsafex.Pointer, si *structInfo) (int, error) {
+	if w.fixed() && !si.union {
+		return sizeFixedStruct_T(w, p, si)
+	}
+	n, last := 1, int16(0) // the stop
+	if si.unknown >= 0 {
+		n += len(*unsafex.As[[]byte](p.Add(uintptr(si.unknown))))
+	}
+	set := 0
+	for i := range si.fields {
+		f := &si.fields[i]
+		fp := p.Add(f.offset)
+		if isNil(fp, f.typ) {
+			if f.required {
+				return 0, wrap(ErrRequired, f.name)
+			}
+			if f.optional {
+				continue
+			}
+		}
+		if si.union && !isZero(fp, f.typ) {
+			if set++; set > 1 {
+				return 0, wrap(ErrUnion, f.name)
+			}
+		}
+		if f.typ.wire == tw.Bool {
+			n += w.sizeFieldBool(f.id, last)
+			last = f.id
+			continue
+		}
+		m, err := sizeValue_T(w, fp, f.typ)
+		if err != nil {
+			return 0, wrap(err, f.name)
+		}
+		n += w.sizeFieldBegin(f.id, last) + m
+		last = f.id
+	}
+	return n, nil
+}
+
+// sizeFixedStruct is sizeStruct for binary: the fixed-size fields that are
+// always written add up to binFixed; only the others are walked.
+func sizeFixedStruct_T(w wireT, p unsafex.Pointer, si *structInfo) (int, error) {
+	n := si.binFixed
+	if si.unknown >= 0 {
+		n += len(*unsafex.As[[]byte](p.Add(uintptr(si.unknown))))
+	}
+	for _, i := range si.binVar {
+		f := &si.fields[i]
+		fp := p.Add(f.offset)
+		if isNil(fp, f.typ) {
+			if f.required {
+				return 0, wrap(ErrRequired, f.name)
+			}
+			if f.optional {
+				continue
+			}
+		}
+		m, err := sizeValue_T(w, fp, f.typ)
+		if err != nil {
+			return 0, wrap(err, f.name)
+		}
+		n += 3 + m
+	}
+	return n, nil
+}
+
+func sizeValue_T(w wireT, p unsafex.Pointer, ti *typeInfo) (int, error) {
+	switch ti.kind {
+	case kBool, kI8:
+		return 1, nil
+	case kI16:
+		return w.sizeI16(*unsafex.As[int16](p)), nil
+	case kI32:
+		return w.sizeI32(*unsafex.As[int32](p)), nil
+	case kEnum64:
+		v := *unsafex.As[int64](p)
+		if v != int64(int32(v)) {
+			return 0, fmt.Errorf("%w: enum value %d does not fit an i32", ErrTooLong, v)
+		}
+		return w.sizeI32(int32(v)), nil
+	case kI64:
+		return w.sizeI64(*unsafex.As[int64](p)), nil
+	case kDouble:
+		return 8, nil
+	case kString:
+		return sizeBytes_T(w, len(*unsafex.As[string](p)))
+	case kBinary:
+		return sizeBytes_T(w, len(*unsafex.As[[]byte](p)))
+	case kUUID:
+		return 16, nil
+	case kStruct:
+		return sizeStruct_T(w, p, ti.st)
+	case kPtr:
+		q := p.Load()
+		if q.IsNil() {
+			// A nil pointer where a value must go (a list element or a
+			// required field's struct): the zero value goes.
+			return sizeZero_T(w, ti.elem)
+		}
+		return sizeValue_T(w, q, ti.elem)
+	case kList:
+		data, n := p.Slice()
+		if n > math.MaxInt32 {
+			return 0, fmt.Errorf("%w: %d elements", ErrTooLong, n)
+		}
+		size := w.sizeListBegin(n)
+		if s := binarySize(ti.elem.kind); w.fixed() && s > 0 {
+			return size + n*s, nil
+		}
+		switch ti.elem.kind {
+		case kI32:
+			for _, v := range unsafex.Slice[int32](data, n) {
+				size += w.sizeI32(v)
+			}
+			return size, nil
+		case kI64:
+			for _, v := range unsafex.Slice[int64](data, n) {
+				size += w.sizeI64(v)
+			}
+			return size, nil
+		case kPtr:
+			if st := ti.elem.elem; st.kind == kStruct {
+				for i, q := range unsafex.Slice[unsafex.Pointer](data, n) {
+					if q.IsNil() {
+						size++ // written as an empty struct
+						continue
+					}
+					m, err := sizeStruct_T(w, q, st.st)
+					if err != nil {
+						return 0, wrap(err, fmt.Sprintf("[%d]", i))
+					}
+					size += m
+				}
+				return size, nil
+			}
+		}
+		for i := range n {
+			m, err := sizeValue_T(w, data.Add(uintptr(i)*ti.elem.size), ti.elem)
+			if err != nil {
+				return 0, wrap(err, fmt.Sprintf("[%d]", i))
+			}
+			size += m
+		}
+		return size, nil
+	case kMap:
+		return sizeMap_T(w, p, ti)
+	}
+	return 0, fmt.Errorf("%w: kind %d", ErrType, ti.kind)
+}
+
+func sizeBytes_T(w wireT, n int) (int, error) {
+	if n > math.MaxInt32 {
+		return 0, fmt.Errorf("%w: %d bytes", ErrTooLong, n)
+	}
+	return w.sizeLength(n) + n, nil
+}
+
+// sizeZero is the size of ti's zero value.
+func sizeZero_T(w wireT, ti *typeInfo) (int, error) {
+	if ti.kind == kStruct {
+		return 1, nil // a struct with no field set is its stop; required fields make it an error below
+	}
+	zero := unsafex.New(ti.goTyp)
+	return sizeValue_T(w, zero, ti)
+}
+
+func sizeMap_T(w wireT, p unsafex.Pointer, ti *typeInfo) (int, error) {
+	if ti.mapFast != 0 {
+		return sizeMapFast_T(w, p, ti, ti.mapFast)
+	}
+	m := p.Map(ti.goTyp)
+	n := m.Len()
+	if n > math.MaxInt32 {
+		return 0, fmt.Errorf("%w: %d entries", ErrTooLong, n)
+	}
+	size := w.sizeMapBegin(n)
+	k, v := reflect.New(ti.key.goTyp), reflect.New(ti.elem.goTyp)
+	kp, vp := unsafex.PointerOf(k.Interface()), unsafex.PointerOf(v.Interface())
+	for it := m.MapRange(); it.Next(); {
+		k.Elem().SetIterKey(it)
+		v.Elem().SetIterValue(it)
+		a, err := sizeValue_T(w, kp, ti.key)
+		if err != nil {
+			return 0, wrap(err, fmt.Sprintf("[%v]", k.Elem()))
+		}
+		b, err := sizeValue_T(w, vp, ti.elem)
+		if err != nil {
+			return 0, wrap(err, fmt.Sprintf("[%v]", k.Elem()))
+		}
+		size += a + b
+	}
+	return size, nil
+}
+
+func appendStruct_T(w wireT, b []byte, p unsafex.Pointer, si *structInfo) []byte {
+	last := int16(0)
+	for i := range si.fields {
+		f := &si.fields[i]
+		fp := p.Add(f.offset)
+		if f.optional && isNil(fp, f.typ) {
+			continue
+		}
+		if f.typ.wire == tw.Bool {
+			v := false
+			if f.typ.kind == kPtr {
+				if q := fp.Load(); !q.IsNil() {
+					v = *unsafex.As[bool](q)
+				}
+			} else {
+				v = *unsafex.As[bool](fp)
+			}
+			b = w.appendFieldBool(b, v, f.id, last)
+		} else {
+			b = appendValue_T(w, w.appendFieldBegin(b, f.typ.wire, f.id, last), fp, f.typ)
+		}
+		last = f.id
+	}
+	if si.unknown >= 0 {
+		b = append(b, *unsafex.As[[]byte](p.Add(uintptr(si.unknown)))...)
+	}
+	return append(b, 0)
+}
+
+func appendValue_T(w wireT, b []byte, p unsafex.Pointer, ti *typeInfo) []byte {
+	switch ti.kind {
+	case kBool:
+		return w.appendBool(b, *unsafex.As[bool](p))
+	case kI8:
+		return append(b, *unsafex.As[byte](p))
+	case kI16:
+		return w.appendI16(b, *unsafex.As[int16](p))
+	case kI32:
+		return w.appendI32(b, *unsafex.As[int32](p))
+	case kEnum64:
+		return w.appendI32(b, int32(*unsafex.As[int64](p)))
+	case kI64:
+		return w.appendI64(b, *unsafex.As[int64](p))
+	case kDouble:
+		return w.appendDouble(b, *unsafex.As[float64](p))
+	case kString:
+		return w.appendString(b, *unsafex.As[string](p))
+	case kBinary:
+		return w.appendString(b, unsafex.String(*unsafex.As[[]byte](p)))
+	case kUUID:
+		return append(b, unsafex.As[[16]byte](p)[:]...)
+	case kStruct:
+		return appendStruct_T(w, b, p, ti.st)
+	case kPtr:
+		q := p.Load()
+		if q.IsNil() {
+			if ti.elem.kind == kStruct {
+				return append(b, 0)
+			}
+			q = unsafex.New(ti.elem.goTyp)
+		}
+		return appendValue_T(w, b, q, ti.elem)
+	case kList:
+		data, n := p.Slice()
+		b = w.appendListBegin(b, ti.elem.wire, n)
+		switch ti.elem.kind { // the usual element kinds without a call each
+		case kI32:
+			for _, v := range unsafex.Slice[int32](data, n) {
+				b = w.appendI32(b, v)
+			}
+			return b
+		case kI64:
+			for _, v := range unsafex.Slice[int64](data, n) {
+				b = w.appendI64(b, v)
+			}
+			return b
+		case kString:
+			for _, v := range unsafex.Slice[string](data, n) {
+				b = w.appendString(b, v)
+			}
+			return b
+		case kPtr:
+			if st := ti.elem.elem; st.kind == kStruct {
+				for _, q := range unsafex.Slice[unsafex.Pointer](data, n) {
+					if q.IsNil() {
+						b = append(b, 0)
+					} else {
+						b = appendStruct_T(w, b, q, st.st)
+					}
+				}
+				return b
+			}
+		}
+		for i := range n {
+			b = appendValue_T(w, b, data.Add(uintptr(i)*ti.elem.size), ti.elem)
+		}
+		return b
+	case kMap:
+		if ti.mapFast != 0 {
+			return appendMapFast_T(w, b, p, ti, ti.mapFast)
+		}
+		m := p.Map(ti.goTyp)
+		b = w.appendMapBegin(b, ti.key.wire, ti.elem.wire, m.Len())
+		k, v := reflect.New(ti.key.goTyp), reflect.New(ti.elem.goTyp)
+		kp, vp := unsafex.PointerOf(k.Interface()), unsafex.PointerOf(v.Interface())
+		for it := m.MapRange(); it.Next(); {
+			k.Elem().SetIterKey(it)
+			v.Elem().SetIterValue(it)
+			b = appendValue_T(w, appendValue_T(w, b, kp, ti.key), vp, ti.elem)
+		}
+		return b
+	}
+	return b
+}
+
+// decodeStruct decodes a struct from b into p and returns the bytes it
+// took. depth is how many more levels of nesting may follow.
+func decodeStruct_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, si *structInfo, depth int) (int, error) {
+	var seen [4]uint64 // required fields seen, by reqBit
+	var unknown *[]byte
+	if si.unknown >= 0 {
+		unknown = unsafex.As[[]byte](p.Add(uintptr(si.unknown)))
+		*unknown = (*unknown)[:0]
+	}
+	setID, set := int16(0), false // a union's field
+	n, last := 0, int16(0)
+	for {
+		start := n
+		t, id, bv, inHeader, m := w.consumeFieldBegin(b[n:], last)
+		if m < 0 {
+			return 0, tw.ParseError(m)
+		}
+		n += m
+		if t == tw.Stop {
+			break
+		}
+		last = id
+		f := si.field(id)
+		if f == nil || f.typ.wire != t {
+			// Unknown, or known with another type: skipped, as Apache's
+			// and Kitex's generated readers do; an unknown one is kept
+			// if the struct has room for it.
+			valueAt := n
+			if !inHeader {
+				m, err := skip_T(w, b[n:], t, depth)
+				if err != nil {
+					return 0, wrapField(err, si, f, id)
+				}
+				n += m
+			}
+			if f == nil && unknown != nil {
+				*unknown = w.appendUnknown(*unknown, b[start:valueAt], b[valueAt:n], t, id, bv)
+			}
+			continue
+		}
+		if si.union {
+			if set && id != setID {
+				return 0, wrap(ErrUnion, f.name)
+			}
+			setID, set = id, true
+		}
+		fp := p.Add(f.offset)
+		if inHeader {
+			setBool(fp, f.typ, bv)
+		} else {
+			m, err := decodeValue_T(w, d, b[n:], fp, f.typ, depth)
+			if err != nil {
+				return 0, wrap(err, f.name)
+			}
+			n += m
+		}
+		if f.required {
+			seen[f.reqBit/64] |= 1 << (f.reqBit % 64)
+		}
+	}
+	if si.required > 0 {
+		for i := range si.fields {
+			if f := &si.fields[i]; f.required && seen[f.reqBit/64]&(1<<(f.reqBit%64)) == 0 {
+				return 0, wrap(ErrRequired, f.name)
+			}
+		}
+	}
+	return n, nil
+}
+
+// skip skips a value of type t, as deep as depth allows.
+func skip_T(w wireT, b []byte, t tw.Type, depth int) (int, error) {
+	switch t {
+	case tw.Struct, tw.Map, tw.Set, tw.List:
+		if depth <= 0 {
+			return 0, ErrDepth
+		}
+	}
+	m := w.skip(b, t, max(depth, 1))
+	if m < 0 {
+		return 0, tw.ParseError(m)
+	}
+	return m, nil
+}
+
+func decodeValue_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, ti *typeInfo, depth int) (int, error) {
+	var n int
+	switch ti.kind {
+	case kBool:
+		*unsafex.As[bool](p), n = w.consumeBool(b)
+	case kI8:
+		if len(b) < 1 {
+			return 0, tw.ErrTruncated
+		}
+		*unsafex.As[byte](p), n = b[0], 1
+	case kI16:
+		*unsafex.As[int16](p), n = w.consumeI16(b)
+	case kI32:
+		*unsafex.As[int32](p), n = w.consumeI32(b)
+	case kEnum64:
+		var v int32
+		v, n = w.consumeI32(b)
+		*unsafex.As[int64](p) = int64(v)
+	case kI64:
+		*unsafex.As[int64](p), n = w.consumeI64(b)
+	case kDouble:
+		*unsafex.As[float64](p), n = w.consumeDouble(b)
+	case kString:
+		var v []byte
+		if v, n = w.consumeBinary(b); n > 0 && len(v) > 0 {
+			if !d.noCopy {
+				v = d.copyBytes(v, len(b))
+			}
+			*unsafex.As[string](p) = unsafex.String(v)
+		} else if n >= 0 {
+			*unsafex.As[string](p) = ""
+		}
+	case kBinary:
+		var v []byte
+		if v, n = w.consumeBinary(b); n >= 0 {
+			if !d.noCopy {
+				v = d.copyBytes(v, len(b))
+			}
+			*unsafex.As[[]byte](p) = v
+		}
+	case kUUID:
+		if len(b) < 16 {
+			return 0, tw.ErrTruncated
+		}
+		*unsafex.As[[16]byte](p), n = [16]byte(b), 16
+	case kStruct:
+		if depth <= 0 {
+			return 0, ErrDepth
+		}
+		return decodeStruct_T(w, d, b, p, ti.st, depth-1)
+	case kPtr:
+		q := p.Load()
+		if q.IsNil() {
+			if ti.elem.scalar {
+				q = d.scalars(ti.elem, 1, len(b))
+			} else {
+				q = newValue(ti.elem)
+			}
+			p.Store(q)
+		}
+		return decodeValue_T(w, d, b, q, ti.elem, depth)
+	case kList:
+		return decodeList_T(w, d, b, p, ti, depth)
+	case kMap:
+		return decodeMap_T(w, d, b, p, ti, depth)
+	}
+	if n < 0 {
+		return 0, tw.ParseError(n)
+	}
+	return n, nil
+}
+
+func decodeList_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, ti *typeInfo, depth int) (int, error) {
+	if depth <= 0 {
+		return 0, ErrDepth
+	}
+	et, count, n := w.consumeListBegin(b)
+	switch {
+	case n < 0:
+		return 0, tw.ParseError(n)
+	case count > 0 && et != ti.elem.wire:
+		return 0, fmt.Errorf("%w: a list of %v, want %v", tw.ErrType, et, ti.elem.wire)
+	}
+	// consumeListBegin checked count against the bytes left: the
+	// allocation is bounded by the input's size.
+	data := unsafex.Pointer{}
+	if count > 0 {
+		if ti.elem.scalar {
+			data = d.scalars(ti.elem, count, len(b))
+		} else {
+			data = unsafex.NewArray(ti.elem.goTyp, count)
+		}
+		if ti.elem.initDefault {
+			for i := range count {
+				initDefault(data.Add(uintptr(i)*ti.elem.size), ti.elem)
+			}
+		}
+		if st := ti.elem.elem; ti.elem.kind == kPtr && st.kind == kStruct {
+			// A list of pointers to structs: the structs in one
+			// allocation, not one each (frugal's batching).
+			structs := unsafex.NewArray(st.goTyp, count)
+			for i := range count {
+				q := structs.Add(uintptr(i) * st.size)
+				if st.initDefault {
+					initDefault(q, st)
+				}
+				data.Add(uintptr(i) * ti.elem.size).Store(q)
+			}
+		}
+	}
+	switch ti.elem.kind { // the usual element kinds without a call each
+	case kI64:
+		for i := range unsafex.Slice[int64](data, count) {
+			v, m := w.consumeI64(b[n:])
+			if m < 0 {
+				return 0, wrap(tw.ParseError(m), fmt.Sprintf("[%d]", i))
+			}
+			unsafex.Slice[int64](data, count)[i], n = v, n+m
+		}
+	case kI32:
+		for i := range unsafex.Slice[int32](data, count) {
+			v, m := w.consumeI32(b[n:])
+			if m < 0 {
+				return 0, wrap(tw.ParseError(m), fmt.Sprintf("[%d]", i))
+			}
+			unsafex.Slice[int32](data, count)[i], n = v, n+m
+		}
+	default:
+		for i := range count {
+			m, err := decodeValue_T(w, d, b[n:], data.Add(uintptr(i)*ti.elem.size), ti.elem, depth-1)
+			if err != nil {
+				return 0, wrap(err, fmt.Sprintf("[%d]", i))
+			}
+			n += m
+		}
+	}
+	if count == 0 {
+		data = unsafex.NewArray(ti.elem.goTyp, 0) // empty, not nil: the field is set
+	}
+	p.SetSlice(data, count)
+	return n, nil
+}
+
+func decodeMap_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, ti *typeInfo, depth int) (int, error) {
+	if depth <= 0 {
+		return 0, ErrDepth
+	}
+	kt, vt, count, n := w.consumeMapBegin(b)
+	switch {
+	case n < 0:
+		return 0, tw.ParseError(n)
+	case count > 0 && (kt != ti.key.wire || vt != ti.elem.wire):
+		return 0, fmt.Errorf("%w: a map<%v,%v>, want map<%v,%v>", tw.ErrType, kt, vt, ti.key.wire, ti.elem.wire)
+	}
+	if ti.mapFast != 0 {
+		return decodeMapFast_T(w, d, b, p, ti, depth, count, n, ti.mapFast)
+	}
+	m := reflect.MakeMapWithSize(ti.goTyp, count)
+	k, v := reflect.New(ti.key.goTyp), reflect.New(ti.elem.goTyp)
+	kp, vp := unsafex.PointerOf(k.Interface()), unsafex.PointerOf(v.Interface())
+	for i := range count {
+		k.Elem().SetZero()
+		v.Elem().SetZero()
+		a, err := decodeValue_T(w, d, b[n:], kp, ti.key, depth-1)
+		if err != nil {
+			return 0, wrap(err, fmt.Sprintf("<key %d>", i))
+		}
+		n += a
+		c, err := decodeValue_T(w, d, b[n:], vp, ti.elem, depth-1)
+		if err != nil {
+			return 0, wrap(err, fmt.Sprintf("[%v]", k.Elem()))
+		}
+		n += c
+		m.SetMapIndex(k.Elem(), v.Elem())
+	}
+	p.StoreMap(m)
+	return n, nil
+}
+func sizeMapOf_T[K comparable, V any](w wireT, p unsafex.Pointer, ti *typeInfo) (int, error) {
+	m := *unsafex.As[map[K]V](p)
+	size := w.sizeMapBegin(len(m))
+	for k, v := range m {
+		a, b := sizeScalar_T(w, &k), sizeScalar_T(w, &v)
+		if a < 0 || b < 0 {
+			return 0, wrap(fmt.Errorf("%w: a string of 2 GiB or more", ErrTooLong), fmt.Sprintf("[%v]", k))
+		}
+		size += a + b
+	}
+	return size, nil
+}
+
+func appendMapOf_T[K comparable, V any](w wireT, b []byte, p unsafex.Pointer, ti *typeInfo) []byte {
+	m := *unsafex.As[map[K]V](p)
+	b = w.appendMapBegin(b, ti.key.wire, ti.elem.wire, len(m))
+	for k, v := range m {
+		b = appendScalar_T(w, appendScalar_T(w, b, &k), &v)
+	}
+	return b
+}
+
+func decodeMapOf_T[K comparable, V any](w wireT, d *decoder, b []byte, p unsafex.Pointer, count, n int) (int, error) {
+	m := make(map[K]V, count)
+	for i := range count {
+		var k K
+		var v V
+		a := decodeScalar_T(w, d, b[n:], &k)
+		if a < 0 {
+			return 0, wrap(tw.ParseError(a), fmt.Sprintf("<key %d>", i))
+		}
+		n += a
+		c := decodeScalar_T(w, d, b[n:], &v)
+		if c < 0 {
+			return 0, wrap(tw.ParseError(c), fmt.Sprintf("[%v]", k))
+		}
+		n += c
+		m[k] = v
+	}
+	*unsafex.As[map[K]V](p) = m
+	return n, nil
+}
+
+// sizeScalar is the size of the value x points to, -1 for a string too
+// long for its length field.
+func sizeScalar_T(w wireT, x any) int {
+	switch v := x.(type) {
+	case *string:
+		if len(*v) > math.MaxInt32 {
+			return -1
+		}
+		return w.sizeLength(len(*v)) + len(*v)
+	case *[]byte:
+		if len(*v) > math.MaxInt32 {
+			return -1
+		}
+		return w.sizeLength(len(*v)) + len(*v)
+	case *int32:
+		return w.sizeI32(*v)
+	case *int64:
+		return w.sizeI64(*v)
+	case *bool:
+		return 1
+	case *float64:
+		return 8
+	}
+	panic("codec: no scalar coder for a typed map's key or value")
+}
+
+func appendScalar_T(w wireT, b []byte, x any) []byte {
+	switch v := x.(type) {
+	case *string:
+		return w.appendString(b, *v)
+	case *[]byte:
+		return w.appendString(b, unsafex.String(*v))
+	case *int32:
+		return w.appendI32(b, *v)
+	case *int64:
+		return w.appendI64(b, *v)
+	case *bool:
+		return w.appendBool(b, *v)
+	case *float64:
+		return w.appendDouble(b, *v)
+	}
+	panic("codec: no scalar coder for a typed map's key or value")
+}
+
+// decodeScalar decodes into what x points to and returns the bytes it took,
+// or a negative thriftwire code.
+func decodeScalar_T(w wireT, d *decoder, b []byte, x any) int {
+	var n int
+	switch v := x.(type) {
+	case *string:
+		var s []byte
+		if s, n = w.consumeBinary(b); n > 0 && len(s) > 0 {
+			if !d.noCopy {
+				s = d.copyBytes(s, len(b))
+			}
+			*v = unsafex.String(s)
+		}
+	case *[]byte:
+		var s []byte
+		if s, n = w.consumeBinary(b); n >= 0 {
+			if !d.noCopy {
+				s = d.copyBytes(s, len(b))
+			}
+			*v = s
+		}
+	case *int32:
+		*v, n = w.consumeI32(b)
+	case *int64:
+		*v, n = w.consumeI64(b)
+	case *bool:
+		*v, n = w.consumeBool(b)
+	case *float64:
+		*v, n = w.consumeDouble(b)
+	default:
+		panic("codec: no scalar coder for a typed map's key or value")
+	}
+	return n
+}
+
+func sizeMapFast_T(w wireT, p unsafex.Pointer, ti *typeInfo, f mapFast) (int, error) {
+	switch f {
+	case mapStringString:
+		return sizeMapOf_T[string, string](w, p, ti)
+	case mapStringI64:
+		return sizeMapOf_T[string, int64](w, p, ti)
+	case mapStringI32:
+		return sizeMapOf_T[string, int32](w, p, ti)
+	case mapStringBool:
+		return sizeMapOf_T[string, bool](w, p, ti)
+	case mapStringDouble:
+		return sizeMapOf_T[string, float64](w, p, ti)
+	case mapStringBinary:
+		return sizeMapOf_T[string, []byte](w, p, ti)
+	case mapI64String:
+		return sizeMapOf_T[int64, string](w, p, ti)
+	case mapI32String:
+		return sizeMapOf_T[int32, string](w, p, ti)
+	case mapI64I64:
+		return sizeMapOf_T[int64, int64](w, p, ti)
+	case mapI32I32:
+		return sizeMapOf_T[int32, int32](w, p, ti)
+	}
+	return 0, fmt.Errorf("%w: map kind %d", ErrType, f)
+}
+
+func appendMapFast_T(w wireT, b []byte, p unsafex.Pointer, ti *typeInfo, f mapFast) []byte {
+	switch f {
+	case mapStringString:
+		return appendMapOf_T[string, string](w, b, p, ti)
+	case mapStringI64:
+		return appendMapOf_T[string, int64](w, b, p, ti)
+	case mapStringI32:
+		return appendMapOf_T[string, int32](w, b, p, ti)
+	case mapStringBool:
+		return appendMapOf_T[string, bool](w, b, p, ti)
+	case mapStringDouble:
+		return appendMapOf_T[string, float64](w, b, p, ti)
+	case mapStringBinary:
+		return appendMapOf_T[string, []byte](w, b, p, ti)
+	case mapI64String:
+		return appendMapOf_T[int64, string](w, b, p, ti)
+	case mapI32String:
+		return appendMapOf_T[int32, string](w, b, p, ti)
+	case mapI64I64:
+		return appendMapOf_T[int64, int64](w, b, p, ti)
+	case mapI32I32:
+		return appendMapOf_T[int32, int32](w, b, p, ti)
+	}
+	return b
+}
+
+func decodeMapFast_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, ti *typeInfo, depth, count, n int, f mapFast) (int, error) {
+	switch f {
+	case mapStringString:
+		return decodeMapOf_T[string, string](w, d, b, p, count, n)
+	case mapStringI64:
+		return decodeMapOf_T[string, int64](w, d, b, p, count, n)
+	case mapStringI32:
+		return decodeMapOf_T[string, int32](w, d, b, p, count, n)
+	case mapStringBool:
+		return decodeMapOf_T[string, bool](w, d, b, p, count, n)
+	case mapStringDouble:
+		return decodeMapOf_T[string, float64](w, d, b, p, count, n)
+	case mapStringBinary:
+		return decodeMapOf_T[string, []byte](w, d, b, p, count, n)
+	case mapI64String:
+		return decodeMapOf_T[int64, string](w, d, b, p, count, n)
+	case mapI32String:
+		return decodeMapOf_T[int32, string](w, d, b, p, count, n)
+	case mapI64I64:
+		return decodeMapOf_T[int64, int64](w, d, b, p, count, n)
+	case mapI32I32:
+		return decodeMapOf_T[int32, int32](w, d, b, p, count, n)
+	}
+	return 0, fmt.Errorf("%w: map kind %d", tw.ErrType, f)
+}
