@@ -6,6 +6,7 @@ replace github.com/ringwire/ringwire => ../
 
 require (
 	github.com/apache/thrift v0.22.0
+	github.com/cloudwego/frugal v0.3.0
 	github.com/cloudwego/gopkg v0.1.6
 	github.com/ringwire/ringwire v0.0.0-00010101000000-000000000000
 	go.uber.org/goleak v1.3.0
