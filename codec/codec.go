@@ -50,10 +50,11 @@ func compile(v any) (*structInfo, unsafex.Pointer, error) {
 	if t == nil {
 		return nil, unsafex.Pointer{}, &Error{Err: fmt.Errorf("%w: nil", ErrType)}
 	}
-	ti, err := infoOf(t)
-	if err != nil {
-		return nil, unsafex.Pointer{}, err
+	c := infoOf(t)
+	if c.err != nil {
+		return nil, unsafex.Pointer{}, c.err
 	}
+	ti := c.ti
 	p := unsafex.PointerOf(v)
 	if p.IsNil() {
 		return nil, p, &Error{Path: ti.name, Err: fmt.Errorf("%w: a nil %v", ErrType, t)}
@@ -95,6 +96,10 @@ func (o Options) MarshalAppend(b []byte, v any) ([]byte, error) {
 	if err != nil {
 		return b, err
 	}
+	return o.marshalAppend(b, si, p)
+}
+
+func (o Options) marshalAppend(b []byte, si *structInfo, p unsafex.Pointer) ([]byte, error) {
 	n, err := o.size(si, p)
 	if err != nil {
 		return b, err
@@ -122,6 +127,10 @@ func (o Options) Write(w Writer, v any) error {
 	if err != nil {
 		return err
 	}
+	return o.write(w, si, p)
+}
+
+func (o Options) write(w Writer, si *structInfo, p unsafex.Pointer) error {
 	n, err := o.size(si, p)
 	if err != nil {
 		return err
@@ -145,12 +154,17 @@ func (o Options) Consume(b []byte, v any) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	return o.consume(b, si, p)
+}
+
+func (o Options) consume(b []byte, si *structInfo, p unsafex.Pointer) (int, error) {
 	d := decoder{noCopy: o.NoCopy}
 	depth := o.MaxDepth
 	if depth <= 0 {
 		depth = DefaultMaxDepth
 	}
 	var n int
+	var err error
 	if o.Protocol == Compact {
 		n, err = decodeStructCompact(compactWire(0), &d, b, p, si, depth-1)
 	} else {
@@ -164,9 +178,17 @@ func (o Options) Consume(b []byte, v any) (int, error) {
 
 // Unmarshal decodes b, which must hold exactly one struct, into v.
 func (o Options) Unmarshal(b []byte, v any) error {
-	n, err := o.Consume(b, v)
+	si, p, err := compile(v)
+	if err != nil {
+		return err
+	}
+	return o.unmarshal(b, si, p)
+}
+
+func (o Options) unmarshal(b []byte, si *structInfo, p unsafex.Pointer) error {
+	n, err := o.consume(b, si, p)
 	if err == nil && n != len(b) {
-		err = &Error{Path: reflect.TypeOf(v).Elem().Name(), Err: fmt.Errorf("codec: %d bytes after the struct", len(b)-n)}
+		err = &Error{Path: si.goTyp.Name(), Err: fmt.Errorf("codec: %d bytes after the struct", len(b)-n)}
 	}
 	return err
 }
@@ -176,3 +198,44 @@ func Marshal(v any) ([]byte, error) { return Options{}.Marshal(v) }
 
 // Unmarshal decodes the binary encoding b into v, a pointer to a struct.
 func Unmarshal(b []byte, v any) error { return Options{}.Unmarshal(b, v) }
+
+// A Codec codes values of one struct type T with fixed Options. It holds
+// T's compiled table, so its calls skip the lookup that Options' methods
+// make by the value's dynamic type: what a generated stub or an RPC layer
+// keeps per method.
+type Codec[T any] struct {
+	o  Options
+	si *structInfo
+}
+
+// For returns the Codec of T, a struct type; an error names what in T the
+// codec cannot code.
+func For[T any](o Options) (*Codec[T], error) {
+	c := infoOf(reflect.TypeFor[*T]())
+	if c.err != nil {
+		return nil, c.err
+	}
+	return &Codec[T]{o: o, si: c.ti.st}, nil
+}
+
+// Size returns the size of v's encoding.
+func (c *Codec[T]) Size(v *T) (int, error) { return c.o.size(c.si, unsafex.PointerTo(v)) }
+
+// MarshalAppend appends v's encoding to b, growing b at most once.
+func (c *Codec[T]) MarshalAppend(b []byte, v *T) ([]byte, error) {
+	return c.o.marshalAppend(b, c.si, unsafex.PointerTo(v))
+}
+
+// Write encodes v into w with one Malloc of its size.
+func (c *Codec[T]) Write(w Writer, v *T) error { return c.o.write(w, c.si, unsafex.PointerTo(v)) }
+
+// Consume decodes one T from the start of b into v and returns the bytes it
+// took.
+func (c *Codec[T]) Consume(b []byte, v *T) (int, error) {
+	return c.o.consume(b, c.si, unsafex.PointerTo(v))
+}
+
+// Unmarshal decodes b, which must hold exactly one T, into v.
+func (c *Codec[T]) Unmarshal(b []byte, v *T) error {
+	return c.o.unmarshal(b, c.si, unsafex.PointerTo(v))
+}

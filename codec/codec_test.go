@@ -142,3 +142,34 @@ func TestMarshalAppendGrowsOnce(t *testing.T) {
 		t.Fatalf("len %d cap %d, %v", len(b), cap(b), err)
 	}
 }
+
+// A Codec codes as Options do, without the per-call lookup, and allocates
+// nothing to encode.
+func TestCodecFor(t *testing.T) {
+	for _, p := range protocols {
+		o := codec.Options{Protocol: p}
+		c, err := codec.For[goldenArgs](o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := wantGolden()
+		want, _ := o.Marshal(&v)
+		got, err := c.MarshalAppend(nil, &v)
+		if err != nil || !bytes.Equal(got, want) && len(got) != len(want) {
+			t.Fatalf("protocol %d: %d bytes, want %d, %v", p, len(got), len(want), err)
+		}
+		if n, _ := c.Size(&v); n != len(got) {
+			t.Errorf("Size %d, encoded %d", n, len(got))
+		}
+		var back goldenArgs
+		if err := c.Unmarshal(got, &back); err != nil || !reflect.DeepEqual(back, v) {
+			t.Fatalf("protocol %d: %v", p, err)
+		}
+	}
+	type bad struct {
+		C chan int `thrift:"c,1"`
+	}
+	if _, err := codec.For[bad](codec.Options{}); !errors.Is(err, codec.ErrType) {
+		t.Errorf("For of a bad type: %v", err)
+	}
+}

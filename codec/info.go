@@ -103,51 +103,56 @@ func (s *structInfo) field(id int16) *fieldInfo {
 	return nil
 }
 
-// cache maps a struct's reflect.Type to its *typeInfo, or to the error
-// compiling it gave. Reads are one atomic load and a map lookup; a miss
-// compiles under the lock and publishes a new map.
+// cache maps a *struct reflect.Type to what compiling it gave. Reads are
+// one atomic load and a map lookup, inline; a miss compiles under the lock
+// and publishes a new map.
 var cache struct {
 	mu sync.Mutex
 	m  atomic.Pointer[map[reflect.Type]*compiled]
 }
 
+// compiled is a compiled type, or the error compiling it gave.
 type compiled struct {
 	ti  *typeInfo
 	err error
 }
 
-// infoOf returns the compiled struct type that t (a *struct type) points to.
-func infoOf(t reflect.Type) (*typeInfo, error) {
-	if m := cache.m.Load(); m != nil {
-		if c, ok := (*m)[t]; ok {
-			return c.ti, c.err
-		}
+// infoOf returns the compiled struct type that t (a *struct type) points
+// to, compileType doing it the first time. (It is one call and a lookup per
+// Options method; a Codec holds its table and makes none.)
+func infoOf(t reflect.Type) *compiled {
+	c := (*cache.m.Load())[t]
+	if c == nil {
+		c = compileType(t)
 	}
+	return c
+}
+
+func init() { cache.m.Store(new(map[reflect.Type]*compiled)) }
+
+// compileType compiles t under the lock, unless a racing call did, and
+// publishes a new map with it.
+func compileType(t reflect.Type) *compiled {
 	cache.mu.Lock()
 	defer cache.mu.Unlock()
 	old := cache.m.Load()
-	if old != nil {
-		if c, ok := (*old)[t]; ok {
-			return c.ti, c.err
-		}
+	if c := (*old)[t]; c != nil {
+		return c
 	}
-	var c compiled
+	c := new(compiled)
 	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
 		c.err = &Error{Err: fmt.Errorf("%w: %v is not a pointer to a struct", ErrType, t)}
 	} else {
 		b := builder{seen: map[reflect.Type]*typeInfo{}}
 		c.ti, c.err = b.structType(t.Elem())
 	}
-	m := make(map[reflect.Type]*compiled, 1)
-	if old != nil {
-		m = make(map[reflect.Type]*compiled, len(*old)+1)
-		for k, v := range *old {
-			m[k] = v
-		}
+	m := make(map[reflect.Type]*compiled, len(*old)+1)
+	for k, v := range *old {
+		m[k] = v
 	}
-	m[t] = &c
+	m[t] = c
 	cache.m.Store(&m)
-	return c.ti, c.err
+	return c
 }
 
 // builder compiles the types reachable from one struct; seen makes a

@@ -491,29 +491,33 @@ func decodeListBinary(w binaryWire, d *decoder, b []byte, p unsafex.Pointer, ti 
 	}
 	// consumeListBegin checked count against the bytes left: the
 	// allocation is bounded by the input's size.
-	data := unsafex.Pointer{}
-	if count > 0 {
-		if ti.elem.scalar {
-			data = d.scalars(ti.elem, count, len(b))
-		} else {
-			data = unsafex.NewArray(ti.elem.goTyp, count)
+	if count == 0 {
+		p.SetEmptySlice() // empty, not nil: the field is set
+		return n, nil
+	}
+	var data unsafex.Pointer
+	if ti.elem.scalar {
+		data = d.scalars(ti.elem, count, len(b))
+		p.SetSlice(data, count)
+	} else {
+		p.MakeSlice(ti.goTyp, count)
+		data, _ = p.Slice()
+	}
+	if ti.elem.initDefault {
+		for i := range count {
+			initDefault(data.Add(uintptr(i)*ti.elem.size), ti.elem)
 		}
-		if ti.elem.initDefault {
-			for i := range count {
-				initDefault(data.Add(uintptr(i)*ti.elem.size), ti.elem)
+	}
+	if st := ti.elem.elem; ti.elem.kind == kPtr && st.kind == kStruct {
+		// A list of pointers to structs: the structs in one allocation,
+		// not one each (frugal's batching).
+		structs := unsafex.NewArray(st.goTyp, count)
+		for i := range count {
+			q := structs.Add(uintptr(i) * st.size)
+			if st.initDefault {
+				initDefault(q, st)
 			}
-		}
-		if st := ti.elem.elem; ti.elem.kind == kPtr && st.kind == kStruct {
-			// A list of pointers to structs: the structs in one
-			// allocation, not one each (frugal's batching).
-			structs := unsafex.NewArray(st.goTyp, count)
-			for i := range count {
-				q := structs.Add(uintptr(i) * st.size)
-				if st.initDefault {
-					initDefault(q, st)
-				}
-				data.Add(uintptr(i) * ti.elem.size).Store(q)
-			}
+			data.Add(uintptr(i) * ti.elem.size).Store(q)
 		}
 	}
 	switch ti.elem.kind { // the usual element kinds without a call each
@@ -542,10 +546,6 @@ func decodeListBinary(w binaryWire, d *decoder, b []byte, p unsafex.Pointer, ti 
 			n += m
 		}
 	}
-	if count == 0 {
-		data = unsafex.NewArray(ti.elem.goTyp, 0) // empty, not nil: the field is set
-	}
-	p.SetSlice(data, count)
 	return n, nil
 }
 

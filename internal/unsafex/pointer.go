@@ -94,3 +94,22 @@ func Slice[T any](p Pointer, n int) []T { return unsafe.Slice((*T)(p.p), n) }
 
 // BytesPointer returns a Pointer to b's first byte.
 func BytesPointer(b []byte) Pointer { return Pointer{unsafe.Pointer(unsafe.SliceData(b))} }
+
+// zeroArray is where an empty slice's data points.
+var zeroArray [0]uint64
+
+// SetEmptySlice makes the slice p points to empty but not nil, with no
+// allocation.
+func (p Pointer) SetEmptySlice() {
+	*(*sliceHeader)(p.p) = sliceHeader{unsafe.Pointer(&zeroArray), 0, 0}
+}
+
+// MakeSlice makes the slice of type t that p points to n zero elements long,
+// in one allocation: reflect.MakeSlice would allocate a second time, to box
+// the slice header in its Value.
+func (p Pointer) MakeSlice(t reflect.Type, n int) {
+	s := reflect.NewAt(t, p.p).Elem()
+	s.Set(reflect.Zero(t))
+	s.Grow(n)
+	s.SetLen(n)
+}
