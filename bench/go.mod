@@ -3,7 +3,9 @@ module github.com/ringwire/ringwire/bench
 go 1.26.0
 
 require (
+	github.com/apache/thrift v0.22.0
 	github.com/bytedance/gopkg v0.1.1
+	github.com/cloudwego/frugal v0.3.0
 	github.com/cloudwego/gopkg v0.1.6
 	github.com/cloudwego/netpoll v0.7.2
 	github.com/iceber/iouring-go v0.0.0-20230403020409-002cfd2e2a90

@@ -2,7 +2,6 @@ package codec
 
 import (
 	"fmt"
-	"reflect"
 
 	tw "github.com/ringwire/ringwire/codec/thriftwire"
 	"github.com/ringwire/ringwire/internal/unsafex"
@@ -46,20 +45,15 @@ type Writer interface {
 
 // compile returns the compiled struct v points to.
 func compile(v any) (*structInfo, unsafex.Pointer, error) {
-	t := reflect.TypeOf(v)
-	if t == nil {
-		return nil, unsafex.Pointer{}, &Error{Err: fmt.Errorf("%w: nil", ErrType)}
-	}
-	c := infoOf(t)
+	c := infoOf(v)
 	if c.err != nil {
 		return nil, unsafex.Pointer{}, c.err
 	}
-	ti := c.ti
 	p := unsafex.PointerOf(v)
 	if p.IsNil() {
-		return nil, p, &Error{Path: ti.name, Err: fmt.Errorf("%w: a nil %v", ErrType, t)}
+		return nil, p, &Error{Path: c.ti.name, Err: fmt.Errorf("%w: a nil %T", ErrType, v)}
 	}
-	return ti.st, p, nil
+	return c.ti.st, p, nil
 }
 
 // Size returns the size of v's encoding; v is a pointer to a struct.
@@ -211,7 +205,7 @@ type Codec[T any] struct {
 // For returns the Codec of T, a struct type; an error names what in T the
 // codec cannot code.
 func For[T any](o Options) (*Codec[T], error) {
-	c := infoOf(reflect.TypeFor[*T]())
+	c := infoOf((*T)(nil))
 	if c.err != nil {
 		return nil, c.err
 	}

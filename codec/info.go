@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	tw "github.com/ringwire/ringwire/codec/thriftwire"
+	"github.com/ringwire/ringwire/internal/unsafex"
 )
 
 // kind says how a Go value is coded: the walkers switch on it.
@@ -103,12 +104,13 @@ func (s *structInfo) field(id int16) *fieldInfo {
 	return nil
 }
 
-// cache maps a *struct reflect.Type to what compiling it gave. Reads are
-// one atomic load and a map lookup, inline; a miss compiles under the lock
-// and publishes a new map.
+// cache maps a *struct type to what compiling it gave. Reads are one atomic
+// load and a map lookup by the type's word (a lookup by reflect.Type,
+// hashing an interface, was a quarter of encoding a small struct); a miss
+// compiles under the lock and publishes a new map.
 var cache struct {
 	mu sync.Mutex
-	m  atomic.Pointer[map[reflect.Type]*compiled]
+	m  atomic.Pointer[map[uintptr]*compiled] // by unsafex.TypeKey
 }
 
 // compiled is a compiled type, or the error compiling it gave.
@@ -117,40 +119,44 @@ type compiled struct {
 	err error
 }
 
-// infoOf returns the compiled struct type that t (a *struct type) points
-// to, compileType doing it the first time. (It is one call and a lookup per
+// infoOf returns the compiled struct type that v (a pointer to a struct)
+// points to, compileType doing it the first time. (It is a lookup per
 // Options method; a Codec holds its table and makes none.)
-func infoOf(t reflect.Type) *compiled {
-	c := (*cache.m.Load())[t]
+func infoOf(v any) *compiled {
+	c := (*cache.m.Load())[unsafex.TypeKey(v)]
 	if c == nil {
-		c = compileType(t)
+		c = compileType(v)
 	}
 	return c
 }
 
-func init() { cache.m.Store(new(map[reflect.Type]*compiled)) }
+func init() { cache.m.Store(new(map[uintptr]*compiled)) }
 
-// compileType compiles t under the lock, unless a racing call did, and
-// publishes a new map with it.
-func compileType(t reflect.Type) *compiled {
+// compileType compiles v's type under the lock, unless a racing call did,
+// and publishes a new map with it.
+func compileType(v any) *compiled {
+	key, t := unsafex.TypeKey(v), reflect.TypeOf(v)
 	cache.mu.Lock()
 	defer cache.mu.Unlock()
 	old := cache.m.Load()
-	if c := (*old)[t]; c != nil {
+	if c := (*old)[key]; c != nil {
 		return c
 	}
 	c := new(compiled)
-	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
 		c.err = &Error{Err: fmt.Errorf("%w: %v is not a pointer to a struct", ErrType, t)}
 	} else {
 		b := builder{seen: map[reflect.Type]*typeInfo{}}
 		c.ti, c.err = b.structType(t.Elem())
 	}
-	m := make(map[reflect.Type]*compiled, len(*old)+1)
+	if t == nil {
+		return c // nil: nothing to remember it by
+	}
+	m := make(map[uintptr]*compiled, len(*old)+1)
 	for k, v := range *old {
 		m[k] = v
 	}
-	m[t] = c
+	m[key] = c
 	cache.m.Store(&m)
 	return c
 }

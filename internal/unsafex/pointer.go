@@ -16,6 +16,13 @@ func PointerOf(v any) Pointer {
 	return Pointer{(*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1]}
 }
 
+// TypeKey returns an identity of v's dynamic type: its type word, the same
+// for every value of the type. A map keyed by it hashes a word, where one
+// keyed by reflect.Type hashes an interface.
+func TypeKey(v any) uintptr {
+	return uintptr((*[2]unsafe.Pointer)(unsafe.Pointer(&v))[0])
+}
+
 // PointerTo returns a Pointer to v.
 func PointerTo[T any](v *T) Pointer { return Pointer{unsafe.Pointer(v)} }
 
