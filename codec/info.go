@@ -79,13 +79,14 @@ type structInfo struct {
 }
 
 type fieldInfo struct {
-	id       int16
-	name     string // the Go field's, for errors
-	offset   uintptr
-	typ      *typeInfo
-	required bool
-	optional bool // written only when set: a nil pointer, slice or map
-	reqBit   int  // its bit among the required fields
+	binHeader [3]byte // the field's binary header: type, id
+	id        int16
+	name      string // the Go field's, for errors
+	offset    uintptr
+	typ       *typeInfo
+	required  bool
+	optional  bool // written only when set: a nil pointer, slice or map
+	reqBit    int  // its bit among the required fields
 }
 
 // field returns the field with id, or nil.
@@ -212,6 +213,7 @@ func (b *builder) structType(t reflect.Type) (*typeInfo, error) {
 			// is always written.
 			f.optional = false
 		}
+		f.binHeader = [3]byte(tw.Binary.AppendFieldBegin(nil, ft.wire, f.id))
 		if f.required {
 			f.reqBit = si.required
 			si.required++

@@ -69,6 +69,12 @@ func sizeFixedStructBinary(w binaryWire, p unsafex.Pointer, si *structInfo) (int
 				continue
 			}
 		}
+		if f.typ.kind == kString {
+			if l := len(*unsafex.As[string](fp)); l <= math.MaxInt32 {
+				n += 3 + 4 + l
+				continue
+			}
+		}
 		m, err := sizeValueBinary(w, fp, f.typ)
 		if err != nil {
 			return 0, wrap(err, f.name)
@@ -224,8 +230,19 @@ func appendStructBinary(w binaryWire, b []byte, p unsafex.Pointer, si *structInf
 				v = *unsafex.As[bool](fp)
 			}
 			b = w.appendFieldBool(b, v, f.id, last)
-		} else {
-			b = appendValueBinary(w, w.appendFieldBegin(b, f.typ.wire, f.id, last), fp, f.typ)
+			last = f.id
+			continue
+		}
+		b = w.appendField(b, f, last)
+		switch f.typ.kind { // the usual scalars here, without a call
+		case kI64:
+			b = w.appendI64(b, *unsafex.As[int64](fp))
+		case kI32:
+			b = w.appendI32(b, *unsafex.As[int32](fp))
+		case kString:
+			b = w.appendString(b, *unsafex.As[string](fp))
+		default:
+			b = appendValueBinary(w, b, fp, f.typ)
 		}
 		last = f.id
 	}
@@ -368,15 +385,24 @@ func decodeStructBinary(w binaryWire, d *decoder, b []byte, p unsafex.Pointer, s
 			setID, set = id, true
 		}
 		fp := p.Add(f.offset)
-		if inHeader {
+		m = 0
+		switch { // the usual scalars here, without a call
+		case inHeader:
 			setBool(fp, f.typ, bv)
-		} else {
-			m, err := decodeValueBinary(w, d, b[n:], fp, f.typ, depth)
-			if err != nil {
+		case f.typ.kind == kI64:
+			*unsafex.As[int64](fp), m = w.consumeI64(b[n:])
+		case f.typ.kind == kI32:
+			*unsafex.As[int32](fp), m = w.consumeI32(b[n:])
+		default:
+			var err error
+			if m, err = decodeValueBinary(w, d, b[n:], fp, f.typ, depth); err != nil {
 				return 0, wrap(err, f.name)
 			}
-			n += m
 		}
+		if m < 0 {
+			return 0, wrap(tw.ParseError(m), f.name)
+		}
+		n += m
 		if f.required {
 			seen[f.reqBit/64] |= 1 << (f.reqBit % 64)
 		}

@@ -13,6 +13,7 @@ type wire interface {
 	fixed() bool
 
 	appendFieldBegin(b []byte, t tw.Type, id, last int16) []byte
+	appendField(b []byte, f *fieldInfo, last int16) []byte   // f's header: binary's precomputed
 	appendFieldBool(b []byte, v bool, id, last int16) []byte // header and value
 	sizeFieldBegin(id, last int16) int
 	sizeFieldBool(id, last int16) int
@@ -64,6 +65,9 @@ func (binaryWire) fixed() bool { return true }
 
 func (binaryWire) appendFieldBegin(b []byte, t tw.Type, id, _ int16) []byte {
 	return tw.Binary.AppendFieldBegin(b, t, id)
+}
+func (binaryWire) appendField(b []byte, f *fieldInfo, _ int16) []byte {
+	return append(b, f.binHeader[0], f.binHeader[1], f.binHeader[2])
 }
 func (binaryWire) appendFieldBool(b []byte, v bool, id, _ int16) []byte {
 	return tw.Binary.AppendBool(tw.Binary.AppendFieldBegin(b, tw.Bool, id), v)
@@ -124,6 +128,9 @@ func (compactWire) appendUnknown(dst, _, value []byte, t tw.Type, id int16, v bo
 
 func (compactWire) appendFieldBegin(b []byte, t tw.Type, id, last int16) []byte {
 	return tw.Compact.AppendFieldBegin(b, t, id, last)
+}
+func (compactWire) appendField(b []byte, f *fieldInfo, last int16) []byte {
+	return tw.Compact.AppendFieldBegin(b, f.typ.wire, f.id, last)
 }
 func (compactWire) appendFieldBool(b []byte, v bool, id, last int16) []byte {
 	return tw.Compact.AppendFieldBool(b, v, id, last)

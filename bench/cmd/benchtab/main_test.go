@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -96,5 +97,17 @@ func TestMedianOfSkipsEmptyRuns(t *testing.T) {
 	}
 	if _, ok := medianOf([]echo.Result{{Msgs: 0}}); ok {
 		t.Fatal("a median from runs without replies")
+	}
+}
+
+func TestBenchPattern(t *testing.T) {
+	re := strings.Split(benchPattern("Codec/encode-small/ringwire"), "/")
+	for i, level := range []string{"BenchmarkCodec", "encode-small", "ringwire"} {
+		if !regexp.MustCompile(re[i]).MatchString(level) {
+			t.Errorf("level %d: %q does not match %q", i, re[i], level)
+		}
+	}
+	if regexp.MustCompile(re[1]).MatchString("encode-small-compact") {
+		t.Error("the pattern also matches encode-small-compact")
 	}
 }
