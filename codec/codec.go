@@ -213,23 +213,46 @@ func For[T any](o Options) (*Codec[T], error) {
 }
 
 // Size returns the size of v's encoding.
-func (c *Codec[T]) Size(v *T) (int, error) { return c.o.size(c.si, unsafex.PointerTo(v)) }
+func (c *Codec[T]) Size(v *T) (int, error) {
+	if v == nil {
+		return 0, c.nilError()
+	}
+	return c.o.size(c.si, unsafex.PointerTo(v))
+}
 
 // MarshalAppend appends v's encoding to b, growing b at most once.
 func (c *Codec[T]) MarshalAppend(b []byte, v *T) ([]byte, error) {
+	if v == nil {
+		return b, c.nilError()
+	}
 	return c.o.marshalAppend(b, c.si, unsafex.PointerTo(v))
 }
 
 // Write encodes v into w with one Malloc of its size.
-func (c *Codec[T]) Write(w Writer, v *T) error { return c.o.write(w, c.si, unsafex.PointerTo(v)) }
+func (c *Codec[T]) Write(w Writer, v *T) error {
+	if v == nil {
+		return c.nilError()
+	}
+	return c.o.write(w, c.si, unsafex.PointerTo(v))
+}
 
 // Consume decodes one T from the start of b into v and returns the bytes it
 // took.
 func (c *Codec[T]) Consume(b []byte, v *T) (int, error) {
+	if v == nil {
+		return 0, c.nilError()
+	}
 	return c.o.consume(b, c.si, unsafex.PointerTo(v))
 }
 
 // Unmarshal decodes b, which must hold exactly one T, into v.
 func (c *Codec[T]) Unmarshal(b []byte, v *T) error {
+	if v == nil {
+		return c.nilError()
+	}
 	return c.o.unmarshal(b, c.si, unsafex.PointerTo(v))
+}
+
+func (c *Codec[T]) nilError() error {
+	return &Error{Path: c.si.goTyp.Name(), Err: fmt.Errorf("%w: a nil *%v", ErrType, c.si.goTyp)}
 }

@@ -155,7 +155,7 @@ func TestCodecFor(t *testing.T) {
 		v := wantGolden()
 		want, _ := o.Marshal(&v)
 		got, err := c.MarshalAppend(nil, &v)
-		if err != nil || !bytes.Equal(got, want) && len(got) != len(want) {
+		if err != nil || len(got) != len(want) { // maps make the bytes' order vary
 			t.Fatalf("protocol %d: %d bytes, want %d, %v", p, len(got), len(want), err)
 		}
 		if n, _ := c.Size(&v); n != len(got) {

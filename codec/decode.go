@@ -45,11 +45,18 @@ func (d *decoder) scalars(ti *typeInfo, n, rest int) unsafex.Pointer {
 
 // copyBytes returns a copy of v, rest being the input's bytes from v on.
 func (d *decoder) copyBytes(v []byte, rest int) []byte {
-	if len(v) > arenaMax {
+	switch {
+	case len(v) == 0:
+		return []byte{} // set, not nil, whatever the arena holds
+	case len(v) > arenaMax:
 		return append([]byte(nil), v...)
 	}
 	if cap(d.arena)-len(d.arena) < len(v) {
-		d.arena = make([]byte, 0, max(len(v), min(rest, arenaChunk)))
+		// 16 bytes at least: smaller, the allocator's tiny blocks may
+		// start anywhere, and scalars carves 8-byte-aligned values
+		// relative to the chunk's start (found by review: a *int32 at
+		// an odd address).
+		d.arena = make([]byte, 0, max(len(v), min(rest, arenaChunk), 16))
 	}
 	start := len(d.arena)
 	d.arena = append(d.arena, v...)
@@ -79,11 +86,8 @@ func initDefault(p unsafex.Pointer, ti *typeInfo) {
 // setBool stores a bool that came in a compact field header.
 func setBool(p unsafex.Pointer, ti *typeInfo, v bool) {
 	if ti.kind == kPtr {
-		q := p.Load()
-		if q.IsNil() {
-			q = unsafex.New(ti.elem.goTyp)
-			p.Store(q)
-		}
+		q := unsafex.New(ti.elem.goTyp) // fresh, as decodeValue's pointers
+		p.Store(q)
 		p = q
 	}
 	*unsafex.As[bool](p) = v

@@ -29,6 +29,9 @@ func isNil(p unsafex.Pointer, ti *typeInfo) bool {
 		return data.IsNil()
 	case kMap:
 		return p.Load().IsNil()
+	case kBinary:
+		data, _ := p.Slice()
+		return data.IsNil()
 	}
 	return false
 }

@@ -44,9 +44,10 @@ type typeInfo struct {
 	st    *structInfo  // of a struct
 	name  string       // a struct's, for errors
 
-	scalar      bool    // pointer-free and fixed-size: its memory may come from the decoder's arena
-	initDefault bool    // a struct whose pointer has InitDefault: called on the structs a decode allocates
-	mapFast     mapFast // a map type coded without reflect
+	scalar      bool            // pointer-free and fixed-size: its memory may come from the decoder's arena
+	zero        unsafex.Pointer // a zero value, for a nil pointer to a scalar in a list or map
+	initDefault bool            // a struct whose pointer has InitDefault: called on the structs a decode allocates
+	mapFast     mapFast         // a map type coded without reflect
 }
 
 // defaulter is what Kitex's generated structs have (Apache's have NewX
@@ -205,7 +206,10 @@ func (b *builder) structType(t reflect.Type) (*typeInfo, error) {
 			// Kitex generate pointers for optional scalars and for all
 			// structs. A required one is an error to encode.
 			f.optional = !f.required
-		case kList, kMap:
+		case kList, kMap, kBinary:
+			// A nil slice, map or binary is unset if the field is
+			// optional; a default or required one is written empty, as
+			// generated code writes it.
 			// A nil slice or map is unset if the field is optional; a
 			// default one is written empty, as generated code writes it.
 		default:
@@ -214,6 +218,9 @@ func (b *builder) structType(t reflect.Type) (*typeInfo, error) {
 			f.optional = false
 		}
 		f.binHeader = [3]byte(tw.Binary.AppendFieldBegin(nil, ft.wire, f.id))
+		if f.required && si.required == maxRequired {
+			return nil, fieldError(t, sf, fmt.Errorf("%w: more than %d required fields", ErrTag, maxRequired))
+		}
 		if f.required {
 			f.reqBit = si.required
 			si.required++
@@ -246,6 +253,10 @@ func (b *builder) structType(t reflect.Type) (*typeInfo, error) {
 	return ti, nil
 }
 
+// maxRequired bounds a struct's required fields: the decoder tracks them in
+// a fixed bitmap.
+const maxRequired = 256
+
 func fieldError(t reflect.Type, sf reflect.StructField, err error) error {
 	return &Error{Path: t.String() + "." + sf.Name, Err: err}
 }
@@ -262,8 +273,14 @@ type tag struct {
 // parseTag reads a field's frugal tag, `frugal:"id,requiredness,type"`, or
 // else its thrift tag, `thrift:"name,id[,required|optional|default]"`. A
 // field with neither is not coded.
+//
+// Apache's generator writes ",required" in the thrift tag but never
+// ",optional": an optional field shows only as `json:"name,omitempty"`, so
+// a thrift tag without requiredness and a json tag with omitempty is read
+// as optional (its writer skips the field when nil, as Apache's does).
 func parseTag(sf reflect.StructField) (tag, bool) {
 	var parts []string
+	apache := false
 	if s, ok := sf.Tag.Lookup("frugal"); ok {
 		parts = strings.Split(s, ",")
 	} else if s, ok := sf.Tag.Lookup("thrift"); ok {
@@ -272,6 +289,7 @@ func parseTag(sf reflect.StructField) (tag, bool) {
 			return tag{err: fmt.Errorf("%w: thrift tag %q has no id", ErrTag, s)}, true
 		}
 		parts = parts[1:]
+		apache = len(parts) == 1 && strings.HasSuffix(sf.Tag.Get("json"), ",omitempty")
 	} else {
 		return tag{}, false
 	}
@@ -283,6 +301,9 @@ func parseTag(sf reflect.StructField) (tag, bool) {
 		return tag{err: fmt.Errorf("%w: field id %q", ErrTag, parts[0])}, true
 	}
 	tg := tag{id: int16(id), req: "default"}
+	if apache {
+		tg.req = "optional"
+	}
 	if len(parts) > 1 && parts[1] != "" {
 		switch parts[1] {
 		case "required", "optional", "default":
@@ -394,7 +415,7 @@ func (p *descParser) eat(c byte) bool {
 // where the Go type is ambiguous.
 func (b *builder) typeOf(t reflect.Type, d *desc) (*typeInfo, error) {
 	scalar := func(k kind, w tw.Type) (*typeInfo, error) {
-		return &typeInfo{kind: k, wire: w, goTyp: t, size: t.Size(), scalar: k != kString && k != kBinary}, nil
+		return &typeInfo{kind: k, wire: w, goTyp: t, size: t.Size(), scalar: k != kString && k != kBinary, zero: unsafex.New(t)}, nil
 	}
 	want := ""
 	if d != nil {

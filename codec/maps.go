@@ -41,11 +41,22 @@ var mapFastTypes = map[reflect.Type]mapFast{
 // key and value are coded as their Go kinds say (an int64 value that the
 // tag makes an i32 enum goes through reflect).
 func fastMap(ti *typeInfo) mapFast {
-	f := mapFastTypes[ti.goTyp]
-	if ti.key.kind == kEnum64 || ti.elem.kind == kEnum64 {
+	if !natural(ti.key) || !natural(ti.elem) {
 		return 0
 	}
-	return f
+	return mapFastTypes[ti.goTyp]
+}
+
+// natural reports whether ti is coded as its Go kind says: not an int64
+// enum written as an i32, not a []byte the tag makes a list<byte>.
+func natural(ti *typeInfo) bool {
+	switch ti.goTyp.Kind() {
+	case reflect.Int64:
+		return ti.kind == kI64
+	case reflect.Slice:
+		return ti.kind == kBinary
+	}
+	return true
 }
 
 // The typed map coders code keys and values through scalar helpers that

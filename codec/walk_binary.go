@@ -24,14 +24,17 @@ func sizeStructBinary(w binaryWire, p unsafex.Pointer, si *structInfo) (int, err
 		f := &si.fields[i]
 		fp := p.Add(f.offset)
 		if isNil(fp, f.typ) {
-			if f.required {
+			if f.required && f.typ.kind == kPtr {
 				return 0, wrap(ErrRequired, f.name)
 			}
 			if f.optional {
 				continue
 			}
 		}
-		if si.union && !isZero(fp, f.typ) {
+		if si.union && isZero(fp, f.typ) {
+			continue // a union writes its set field only
+		}
+		if si.union {
 			if set++; set > 1 {
 				return 0, wrap(ErrUnion, f.name)
 			}
@@ -62,7 +65,7 @@ func sizeFixedStructBinary(w binaryWire, p unsafex.Pointer, si *structInfo) (int
 		f := &si.fields[i]
 		fp := p.Add(f.offset)
 		if isNil(fp, f.typ) {
-			if f.required {
+			if f.required && f.typ.kind == kPtr {
 				return 0, wrap(ErrRequired, f.name)
 			}
 			if f.optional {
@@ -142,7 +145,11 @@ func sizeValueBinary(w binaryWire, p unsafex.Pointer, ti *typeInfo) (int, error)
 			if st := ti.elem.elem; st.kind == kStruct {
 				for i, q := range unsafex.Slice[unsafex.Pointer](data, n) {
 					if q.IsNil() {
-						size++ // written as an empty struct
+						m, err := sizeZeroBinary(w, st)
+						if err != nil {
+							return 0, wrap(err, fmt.Sprintf("[%d]", i))
+						}
+						size += m // written as an empty struct
 						continue
 					}
 					m, err := sizeStructBinary(w, q, st.st)
@@ -175,13 +182,17 @@ func sizeBytesBinary(w binaryWire, n int) (int, error) {
 	return w.sizeLength(n) + n, nil
 }
 
-// sizeZero is the size of ti's zero value.
+// sizeZero is the size of ti's zero value, what a nil pointer in a list or
+// map is written as: a struct with no field set is its stop, unless it has
+// required fields, which makes it an error.
 func sizeZeroBinary(w binaryWire, ti *typeInfo) (int, error) {
 	if ti.kind == kStruct {
-		return 1, nil // a struct with no field set is its stop; required fields make it an error below
+		if ti.st.required > 0 {
+			return 0, fmt.Errorf("%w: a nil %v, which has required fields", ErrRequired, ti.goTyp)
+		}
+		return 1, nil
 	}
-	zero := unsafex.New(ti.goTyp)
-	return sizeValueBinary(w, zero, ti)
+	return sizeValueBinary(w, ti.zero, ti)
 }
 
 func sizeMapBinary(w binaryWire, p unsafex.Pointer, ti *typeInfo) (int, error) {
@@ -217,7 +228,7 @@ func appendStructBinary(w binaryWire, b []byte, p unsafex.Pointer, si *structInf
 	for i := range si.fields {
 		f := &si.fields[i]
 		fp := p.Add(f.offset)
-		if f.optional && isNil(fp, f.typ) {
+		if f.optional && isNil(fp, f.typ) || si.union && isZero(fp, f.typ) {
 			continue
 		}
 		if f.typ.wire == tw.Bool {
@@ -282,7 +293,7 @@ func appendValueBinary(w binaryWire, b []byte, p unsafex.Pointer, ti *typeInfo) 
 			if ti.elem.kind == kStruct {
 				return append(b, 0)
 			}
-			q = unsafex.New(ti.elem.goTyp)
+			q = ti.elem.zero
 		}
 		return appendValueBinary(w, b, q, ti.elem)
 	case kList:
@@ -345,7 +356,7 @@ func decodeStructBinary(w binaryWire, d *decoder, b []byte, p unsafex.Pointer, s
 	var unknown *[]byte
 	if si.unknown >= 0 {
 		unknown = unsafex.As[[]byte](p.Add(uintptr(si.unknown)))
-		*unknown = (*unknown)[:0]
+		*unknown = nil // fresh: a copy of the value may share the old bytes
 	}
 	setID, set := int16(0), false // a union's field
 	n, last := 0, int16(0)
@@ -483,15 +494,16 @@ func decodeValueBinary(w binaryWire, d *decoder, b []byte, p unsafex.Pointer, ti
 		}
 		return decodeStructBinary(w, d, b, p, ti.st, depth-1)
 	case kPtr:
-		q := p.Load()
-		if q.IsNil() {
-			if ti.elem.scalar {
-				q = d.scalars(ti.elem, 1, len(b))
-			} else {
-				q = newValue(ti.elem)
-			}
-			p.Store(q)
+		// A fresh value, not the one a pointer already there points to: a
+		// copy of the struct decoded into may share it (as Apache's and
+		// Kitex's generated readers do).
+		var q unsafex.Pointer
+		if ti.elem.scalar {
+			q = d.scalars(ti.elem, 1, len(b))
+		} else {
+			q = newValue(ti.elem)
 		}
+		p.Store(q)
 		return decodeValueBinary(w, d, b, q, ti.elem, depth)
 	case kList:
 		return decodeListBinary(w, d, b, p, ti, depth)

@@ -34,14 +34,17 @@ func sizeStruct_T(w wireT, p unsafex.Pointer, si *structInfo) (int, error) {
 		f := &si.fields[i]
 		fp := p.Add(f.offset)
 		if isNil(fp, f.typ) {
-			if f.required {
+			if f.required && f.typ.kind == kPtr {
 				return 0, wrap(ErrRequired, f.name)
 			}
 			if f.optional {
 				continue
 			}
 		}
-		if si.union && !isZero(fp, f.typ) {
+		if si.union && isZero(fp, f.typ) {
+			continue // a union writes its set field only
+		}
+		if si.union {
 			if set++; set > 1 {
 				return 0, wrap(ErrUnion, f.name)
 			}
@@ -72,7 +75,7 @@ func sizeFixedStruct_T(w wireT, p unsafex.Pointer, si *structInfo) (int, error) 
 		f := &si.fields[i]
 		fp := p.Add(f.offset)
 		if isNil(fp, f.typ) {
-			if f.required {
+			if f.required && f.typ.kind == kPtr {
 				return 0, wrap(ErrRequired, f.name)
 			}
 			if f.optional {
@@ -152,7 +155,11 @@ func sizeValue_T(w wireT, p unsafex.Pointer, ti *typeInfo) (int, error) {
 			if st := ti.elem.elem; st.kind == kStruct {
 				for i, q := range unsafex.Slice[unsafex.Pointer](data, n) {
 					if q.IsNil() {
-						size++ // written as an empty struct
+						m, err := sizeZero_T(w, st)
+						if err != nil {
+							return 0, wrap(err, fmt.Sprintf("[%d]", i))
+						}
+						size += m // written as an empty struct
 						continue
 					}
 					m, err := sizeStruct_T(w, q, st.st)
@@ -185,13 +192,17 @@ func sizeBytes_T(w wireT, n int) (int, error) {
 	return w.sizeLength(n) + n, nil
 }
 
-// sizeZero is the size of ti's zero value.
+// sizeZero is the size of ti's zero value, what a nil pointer in a list or
+// map is written as: a struct with no field set is its stop, unless it has
+// required fields, which makes it an error.
 func sizeZero_T(w wireT, ti *typeInfo) (int, error) {
 	if ti.kind == kStruct {
-		return 1, nil // a struct with no field set is its stop; required fields make it an error below
+		if ti.st.required > 0 {
+			return 0, fmt.Errorf("%w: a nil %v, which has required fields", ErrRequired, ti.goTyp)
+		}
+		return 1, nil
 	}
-	zero := unsafex.New(ti.goTyp)
-	return sizeValue_T(w, zero, ti)
+	return sizeValue_T(w, ti.zero, ti)
 }
 
 func sizeMap_T(w wireT, p unsafex.Pointer, ti *typeInfo) (int, error) {
@@ -227,7 +238,7 @@ func appendStruct_T(w wireT, b []byte, p unsafex.Pointer, si *structInfo) []byte
 	for i := range si.fields {
 		f := &si.fields[i]
 		fp := p.Add(f.offset)
-		if f.optional && isNil(fp, f.typ) {
+		if f.optional && isNil(fp, f.typ) || si.union && isZero(fp, f.typ) {
 			continue
 		}
 		if f.typ.wire == tw.Bool {
@@ -292,7 +303,7 @@ func appendValue_T(w wireT, b []byte, p unsafex.Pointer, ti *typeInfo) []byte {
 			if ti.elem.kind == kStruct {
 				return append(b, 0)
 			}
-			q = unsafex.New(ti.elem.goTyp)
+			q = ti.elem.zero
 		}
 		return appendValue_T(w, b, q, ti.elem)
 	case kList:
@@ -355,7 +366,7 @@ func decodeStruct_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, si *struct
 	var unknown *[]byte
 	if si.unknown >= 0 {
 		unknown = unsafex.As[[]byte](p.Add(uintptr(si.unknown)))
-		*unknown = (*unknown)[:0]
+		*unknown = nil // fresh: a copy of the value may share the old bytes
 	}
 	setID, set := int16(0), false // a union's field
 	n, last := 0, int16(0)
@@ -493,15 +504,16 @@ func decodeValue_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, ti *typeInf
 		}
 		return decodeStruct_T(w, d, b, p, ti.st, depth-1)
 	case kPtr:
-		q := p.Load()
-		if q.IsNil() {
-			if ti.elem.scalar {
-				q = d.scalars(ti.elem, 1, len(b))
-			} else {
-				q = newValue(ti.elem)
-			}
-			p.Store(q)
+		// A fresh value, not the one a pointer already there points to: a
+		// copy of the struct decoded into may share it (as Apache's and
+		// Kitex's generated readers do).
+		var q unsafex.Pointer
+		if ti.elem.scalar {
+			q = d.scalars(ti.elem, 1, len(b))
+		} else {
+			q = newValue(ti.elem)
 		}
+		p.Store(q)
 		return decodeValue_T(w, d, b, q, ti.elem, depth)
 	case kList:
 		return decodeList_T(w, d, b, p, ti, depth)
