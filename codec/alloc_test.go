@@ -61,3 +61,27 @@ func TestAllocations(t *testing.T) {
 		}
 	}
 }
+
+// Decoding a list of pointers to structs allocates the structs in one
+// batch: the allocations of a decode do not grow with the list.
+func TestListOfStructsAllocations(t *testing.T) {
+	type item struct {
+		ID   int64  `thrift:"id,1"`
+		Name string `thrift:"name,2"`
+	}
+	type list struct {
+		L []*item `thrift:"l,1"`
+	}
+	for _, n := range []int{1, 100} {
+		v := &list{}
+		for i := range n {
+			v.L = append(v.L, &item{ID: int64(i), Name: "n"})
+		}
+		b, _ := codec.Marshal(v)
+		var got list
+		allocs := testing.AllocsPerRun(20, func() { codec.Unmarshal(b, &got) })
+		if allocs > 4 {
+			t.Errorf("%d items: %.0f allocations", n, allocs)
+		}
+	}
+}

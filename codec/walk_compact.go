@@ -575,6 +575,19 @@ func decodeListCompact(w compactWire, d *decoder, b []byte, p unsafex.Pointer, t
 			}
 			unsafex.Slice[int32](data, count)[i], n = v, n+m
 		}
+	case kPtr:
+		if st := ti.elem.elem; st.kind == kStruct {
+			// Into the batch of structs made above, not fresh ones.
+			for i, q := range unsafex.Slice[unsafex.Pointer](data, count) {
+				m, err := decodeValueCompact(w, d, b[n:], q, st, depth-1)
+				if err != nil {
+					return 0, wrap(err, fmt.Sprintf("[%d]", i))
+				}
+				n += m
+			}
+			break
+		}
+		fallthrough
 	default:
 		for i := range count {
 			m, err := decodeValueCompact(w, d, b[n:], data.Add(uintptr(i)*ti.elem.size), ti.elem, depth-1)
