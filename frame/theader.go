@@ -38,42 +38,13 @@ func IsTHeader(p []byte) bool {
 // other than binary or compact, and a transform this package cannot undo,
 // are errors here, before the payload is touched.
 func DecodeTHeader(p []byte, h *Header, lim *Limits) (payload []byte, size int, err error) {
-	if len(p) < ttFixed {
-		return nil, 0, &NeedError{Need: ttFixed}
-	}
-	size, info, err := headerSize(theader, THeaderMagic, p, lim)
-	if err != nil {
-		return nil, 0, err
-	}
-	if len(p) < size {
-		return nil, 0, &NeedError{Need: size}
-	}
-	h.Reset()
-	h.Flags = binary.BigEndian.Uint16(p[6:])
-	h.SeqID = int32(binary.BigEndian.Uint32(p[8:]))
-	if err := h.decodeTHeaderInfo(p[:ttFixed+info], lim); err != nil {
-		return nil, 0, err
-	}
-	return p[ttFixed+info : size : size], size, nil
+	return decodeHeader(theader, THeaderMagic, (*Header).decodeTHeaderInfo, p, h, lim)
 }
 
 // NextTHeader consumes one THeader frame from r, as NextTTHeader does a
 // TTHeader frame, and returns its payload as DecodeTHeader does.
 func NextTHeader(r buffer.Reader, h *Header, lim *Limits) ([]byte, error) {
-	fixed, err := r.Peek(ttFixed)
-	if err != nil {
-		return nil, err
-	}
-	size, _, err := headerSize(theader, THeaderMagic, fixed, lim)
-	if err != nil {
-		return nil, err
-	}
-	p, err := r.Next(size)
-	if err != nil {
-		return nil, err
-	}
-	payload, _, err := DecodeTHeader(p, h, lim)
-	return payload, err
+	return nextHeader(theader, THeaderMagic, (*Header).decodeTHeaderInfo, r, h, lim)
 }
 
 func (h *Header) decodeTHeaderInfo(p []byte, lim *Limits) error {

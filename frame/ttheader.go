@@ -148,10 +148,17 @@ func IsTTHeader(p []byte) bool {
 // returns its payload (a sub-slice of p) and the frame's size. The strings
 // in h point into p. A p shorter than the frame gives a *NeedError.
 func DecodeTTHeader(p []byte, h *Header, lim *Limits) (payload []byte, size int, err error) {
+	return decodeHeader(ttheader, TTHeaderMagic, (*Header).decodeInfo, p, h, lim)
+}
+
+// decodeHeader is DecodeTTHeader and DecodeTHeader, which share the fixed
+// part and differ in the magic and in how info parses the header info.
+func decodeHeader(format string, magic uint16, info func(*Header, []byte, *Limits) error,
+	p []byte, h *Header, lim *Limits) (payload []byte, size int, err error) {
 	if len(p) < ttFixed {
 		return nil, 0, &NeedError{Need: ttFixed}
 	}
-	size, info, err := headerSize(ttheader, TTHeaderMagic, p, lim)
+	size, n, err := headerSize(format, magic, p, lim)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -161,10 +168,10 @@ func DecodeTTHeader(p []byte, h *Header, lim *Limits) (payload []byte, size int,
 	h.Reset()
 	h.Flags = binary.BigEndian.Uint16(p[6:])
 	h.SeqID = int32(binary.BigEndian.Uint32(p[8:]))
-	if err := h.decodeInfo(p[:ttFixed+info], lim); err != nil {
+	if err := info(h, p[:ttFixed+n], lim); err != nil {
 		return nil, 0, err
 	}
-	return p[ttFixed+info : size : size], size, nil
+	return p[ttFixed+n : size : size], size, nil
 }
 
 // headerSize checks the fixed part, p[:ttFixed], of a TTHeader or THeader
@@ -323,11 +330,17 @@ func (d *infoDecoder) count(entries *int, max, minSize int) int {
 // valid until r's next Release. On a buffer that does not wait for bytes, a
 // frame not fully there gives buffer.ErrShort and consumes nothing.
 func NextTTHeader(r buffer.Reader, h *Header, lim *Limits) ([]byte, error) {
+	return nextHeader(ttheader, TTHeaderMagic, (*Header).decodeInfo, r, h, lim)
+}
+
+// nextHeader is NextTTHeader and NextTHeader.
+func nextHeader(format string, magic uint16, info func(*Header, []byte, *Limits) error,
+	r buffer.Reader, h *Header, lim *Limits) ([]byte, error) {
 	fixed, err := r.Peek(ttFixed)
 	if err != nil {
 		return nil, err
 	}
-	size, _, err := headerSize(ttheader, TTHeaderMagic, fixed, lim)
+	size, _, err := headerSize(format, magic, fixed, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -336,6 +349,6 @@ func NextTTHeader(r buffer.Reader, h *Header, lim *Limits) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	payload, _, err := DecodeTTHeader(p, h, lim)
+	payload, _, err := decodeHeader(format, magic, info, p, h, lim)
 	return payload, err
 }
