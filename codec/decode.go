@@ -23,6 +23,12 @@ const (
 	arenaChunk = 8 << 10
 )
 
+// listBudget is the Go memory a list's backing may take before its
+// elements have been read, at the least: more is allowed for a longer
+// input (16 bytes a byte of it), and past it the backing grows as elements
+// arrive.
+const listBudget = 64 << 10
+
 // scalars returns memory for n values of ti, a pointer-free type, rest
 // being the input's bytes left: from the arena when they are few, 8-byte
 // aligned (the arena's chunks are: the allocator aligns blocks of 16 bytes

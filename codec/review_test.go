@@ -184,3 +184,60 @@ func TestNilScalarPointerElement(t *testing.T) {
 		t.Errorf("%.0f allocations, %x, %v", n, b, err)
 	}
 }
+
+// A list's backing is not made at the size its count claims when the
+// elements' Go memory dwarfs their encoding: 20 KB of input claiming 20,000
+// wide structs, the first of them bad, allocates far less than 20 MB.
+func TestListAmplificationBounded(t *testing.T) {
+	type wideList struct {
+		L []wideNoA `thrift:"l,1"`
+	}
+	in := tw.Binary.AppendListBegin(tw.Binary.AppendFieldBegin(nil, tw.List, 1), tw.Struct, 20000)
+	in = append(in, 0x7f) // a bad field type in the first element
+	in = append(in, make([]byte, 20000)...)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	err := codec.Unmarshal(in, new(wideList))
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, tw.ErrType) {
+		t.Fatalf("%v", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 2<<20 {
+		t.Errorf("allocated %d bytes for 20 KB of input", grew)
+	}
+}
+
+type wideNoA struct {
+	Pad [128]int64 // not coded: only memory
+	N   int32      `thrift:"n,1"`
+}
+
+// Past the budget the backing grows as elements arrive, and every element
+// is there.
+func TestListGrowsPastBudget(t *testing.T) {
+	type wideList struct {
+		L []wideNoA  `thrift:"l,1"`
+		P []*wideNoA `thrift:"p,2"`
+	}
+	v := &wideList{}
+	for i := range 3000 { // 3 MB of Go memory, about 20 KB on the wire
+		v.L = append(v.L, wideNoA{N: int32(i)})
+		v.P = append(v.P, &wideNoA{N: int32(-i)})
+	}
+	for _, p := range protocols {
+		o := codec.Options{Protocol: p}
+		b, err := o.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got wideList
+		if err := o.Unmarshal(b, &got); err != nil || len(got.L) != 3000 || len(got.P) != 3000 {
+			t.Fatalf("protocol %d: %d and %d elements, %v", p, len(got.L), len(got.P), err)
+		}
+		for i := range 3000 {
+			if got.L[i].N != int32(i) || got.P[i].N != int32(-i) {
+				t.Fatalf("protocol %d: element %d is %d, %d", p, i, got.L[i].N, got.P[i].N)
+			}
+		}
+	}
+}

@@ -533,69 +533,95 @@ func decodeListCompact(w compactWire, d *decoder, b []byte, p unsafex.Pointer, t
 		p.SetEmptySlice() // empty, not nil: the field is set
 		return n, nil
 	}
-	var data unsafex.Pointer
 	if ti.elem.scalar {
-		data = d.scalars(ti.elem, count, len(b))
+		// At most 16 bytes of memory for one byte of input (a compact
+		// i64 of one byte takes 8): no budget needed.
+		data := d.scalars(ti.elem, count, len(b))
 		p.SetSlice(data, count)
-	} else {
-		p.MakeSlice(ti.goTyp, count)
-		data, _ = p.Slice()
+		switch ti.elem.kind { // the usual element kinds without a call each
+		case kI64:
+			for i := range unsafex.Slice[int64](data, count) {
+				v, m := w.consumeI64(b[n:])
+				if m < 0 {
+					return 0, wrap(tw.ParseError(m), fmt.Sprintf("[%d]", i))
+				}
+				unsafex.Slice[int64](data, count)[i], n = v, n+m
+			}
+			return n, nil
+		case kI32:
+			for i := range unsafex.Slice[int32](data, count) {
+				v, m := w.consumeI32(b[n:])
+				if m < 0 {
+					return 0, wrap(tw.ParseError(m), fmt.Sprintf("[%d]", i))
+				}
+				unsafex.Slice[int32](data, count)[i], n = v, n+m
+			}
+			return n, nil
+		}
+		m, err := decodeElemsCompact(w, d, b[n:], data, 0, count, ti, depth)
+		return n + m, err
 	}
+	// A non-scalar element's Go memory can be far larger than its encoding
+	// (a struct with many absent fields is one byte on the wire): up to a
+	// budget set by the input's size the backing is made at once, past it
+	// it grows as elements arrive, doubling (found by review: 20 KB of
+	// input asked for 20 MB before its first element failed).
+	first := count
+	if size := int(ti.elem.size); size > 0 {
+		first = min(count, max(1, max(listBudget, 16*len(b))/size))
+	}
+	for done := 0; done < count; {
+		k := first
+		if done == 0 {
+			p.MakeSlice(ti.goTyp, k)
+		} else {
+			k = min(done, count-done)
+			p.GrowSlice(ti.goTyp, k)
+		}
+		data, _ := p.Slice()
+		m, err := decodeElemsCompact(w, d, b[n:], data, done, done+k, ti, depth)
+		if err != nil {
+			return 0, err
+		}
+		n += m
+		done += k
+	}
+	return n, nil
+}
+
+// decodeElems decodes elements from..to-1 of the list whose backing starts
+// at data, and returns the bytes they took.
+func decodeElemsCompact(w compactWire, d *decoder, b []byte, data unsafex.Pointer, from, to int, ti *typeInfo, depth int) (int, error) {
 	if ti.elem.initDefault {
-		for i := range count {
+		for i := from; i < to; i++ {
 			initDefault(data.Add(uintptr(i)*ti.elem.size), ti.elem)
 		}
 	}
+	n := 0
 	if st := ti.elem.elem; ti.elem.kind == kPtr && st.kind == kStruct {
 		// A list of pointers to structs: the structs in one allocation,
-		// not one each (frugal's batching).
-		structs := unsafex.NewArray(st.goTyp, count)
-		for i := range count {
-			q := structs.Add(uintptr(i) * st.size)
+		// not one each (frugal's batching), decoded in place.
+		structs := unsafex.NewArray(st.goTyp, to-from)
+		for i := from; i < to; i++ {
+			q := structs.Add(uintptr(i-from) * st.size)
 			if st.initDefault {
 				initDefault(q, st)
 			}
 			data.Add(uintptr(i) * ti.elem.size).Store(q)
-		}
-	}
-	switch ti.elem.kind { // the usual element kinds without a call each
-	case kI64:
-		for i := range unsafex.Slice[int64](data, count) {
-			v, m := w.consumeI64(b[n:])
-			if m < 0 {
-				return 0, wrap(tw.ParseError(m), fmt.Sprintf("[%d]", i))
-			}
-			unsafex.Slice[int64](data, count)[i], n = v, n+m
-		}
-	case kI32:
-		for i := range unsafex.Slice[int32](data, count) {
-			v, m := w.consumeI32(b[n:])
-			if m < 0 {
-				return 0, wrap(tw.ParseError(m), fmt.Sprintf("[%d]", i))
-			}
-			unsafex.Slice[int32](data, count)[i], n = v, n+m
-		}
-	case kPtr:
-		if st := ti.elem.elem; st.kind == kStruct {
-			// Into the batch of structs made above, not fresh ones.
-			for i, q := range unsafex.Slice[unsafex.Pointer](data, count) {
-				m, err := decodeValueCompact(w, d, b[n:], q, st, depth-1)
-				if err != nil {
-					return 0, wrap(err, fmt.Sprintf("[%d]", i))
-				}
-				n += m
-			}
-			break
-		}
-		fallthrough
-	default:
-		for i := range count {
-			m, err := decodeValueCompact(w, d, b[n:], data.Add(uintptr(i)*ti.elem.size), ti.elem, depth-1)
+			m, err := decodeValueCompact(w, d, b[n:], q, st, depth-1)
 			if err != nil {
 				return 0, wrap(err, fmt.Sprintf("[%d]", i))
 			}
 			n += m
 		}
+		return n, nil
+	}
+	for i := from; i < to; i++ {
+		m, err := decodeValueCompact(w, d, b[n:], data.Add(uintptr(i)*ti.elem.size), ti.elem, depth-1)
+		if err != nil {
+			return 0, wrap(err, fmt.Sprintf("[%d]", i))
+		}
+		n += m
 	}
 	return n, nil
 }

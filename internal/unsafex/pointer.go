@@ -120,3 +120,11 @@ func (p Pointer) MakeSlice(t reflect.Type, n int) {
 	s.Grow(n)
 	s.SetLen(n)
 }
+
+// GrowSlice makes the slice of type t that p points to n zero elements
+// longer, growing its backing as append does (moving its elements).
+func (p Pointer) GrowSlice(t reflect.Type, n int) {
+	s := reflect.NewAt(t, p.p).Elem()
+	s.Grow(n)
+	s.SetLen(s.Len() + n)
+}
