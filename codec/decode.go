@@ -23,6 +23,17 @@ const (
 	arenaChunk = 8 << 10
 )
 
+// mapHint is the size hint of a decoded map of count entries: count, unless
+// their Go memory passes the list budget (a map of large structs by value),
+// and then what fits it; the map grows as entries arrive.
+func mapHint(ti *typeInfo, count, rest int) int {
+	size := int(ti.key.size + ti.elem.size)
+	if size == 0 {
+		return count
+	}
+	return min(count, max(1, max(listBudget, 16*rest)/size))
+}
+
 // listBudget is the Go memory a list's backing may take before its
 // elements have been read, at the least: more is allowed for a longer
 // input (16 bytes a byte of it), and past it the backing grows as elements

@@ -241,3 +241,23 @@ func TestListGrowsPastBudget(t *testing.T) {
 		}
 	}
 }
+
+// A map's size hint is bounded as a list's backing is.
+func TestMapAmplificationBounded(t *testing.T) {
+	type wideMap struct {
+		M map[int32]wideNoA `thrift:"m,1"`
+	}
+	in := tw.Binary.AppendMapBegin(tw.Binary.AppendFieldBegin(nil, tw.Map, 1), tw.I32, tw.Struct, 4000)
+	in = append(in, 0, 0, 0, 1, 0x7f) // key 1, then a bad field type in its value
+	in = append(in, make([]byte, 20000)...)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	err := codec.Unmarshal(in, new(wideMap))
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, tw.ErrType) {
+		t.Fatalf("%v", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 2<<20 {
+		t.Errorf("allocated %d bytes for 20 KB of input", grew)
+	}
+}

@@ -640,7 +640,7 @@ func decodeMapBinary(w binaryWire, d *decoder, b []byte, p unsafex.Pointer, ti *
 	if ti.mapFast != 0 {
 		return decodeMapFastBinary(w, d, b, p, ti, depth, count, n, ti.mapFast)
 	}
-	m := reflect.MakeMapWithSize(ti.goTyp, count)
+	m := reflect.MakeMapWithSize(ti.goTyp, mapHint(ti, count, len(b)))
 	k, v := reflect.New(ti.key.goTyp), reflect.New(ti.elem.goTyp)
 	kp, vp := unsafex.PointerOf(k.Interface()), unsafex.PointerOf(v.Interface())
 	for i := range count {
@@ -684,7 +684,7 @@ func appendMapOfBinary[K comparable, V any](w binaryWire, b []byte, p unsafex.Po
 }
 
 func decodeMapOfBinary[K comparable, V any](w binaryWire, d *decoder, b []byte, p unsafex.Pointer, count, n int) (int, error) {
-	m := make(map[K]V, count)
+	m := make(map[K]V, count) // K and V are at most 24 bytes: within the budget
 	for i := range count {
 		var k K
 		var v V

@@ -650,7 +650,7 @@ func decodeMap_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, ti *typeInfo,
 	if ti.mapFast != 0 {
 		return decodeMapFast_T(w, d, b, p, ti, depth, count, n, ti.mapFast)
 	}
-	m := reflect.MakeMapWithSize(ti.goTyp, count)
+	m := reflect.MakeMapWithSize(ti.goTyp, mapHint(ti, count, len(b)))
 	k, v := reflect.New(ti.key.goTyp), reflect.New(ti.elem.goTyp)
 	kp, vp := unsafex.PointerOf(k.Interface()), unsafex.PointerOf(v.Interface())
 	for i := range count {
@@ -694,7 +694,7 @@ func appendMapOf_T[K comparable, V any](w wireT, b []byte, p unsafex.Pointer, ti
 }
 
 func decodeMapOf_T[K comparable, V any](w wireT, d *decoder, b []byte, p unsafex.Pointer, count, n int) (int, error) {
-	m := make(map[K]V, count)
+	m := make(map[K]V, count) // K and V are at most 24 bytes: within the budget
 	for i := range count {
 		var k K
 		var v V
