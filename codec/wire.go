@@ -12,7 +12,6 @@ type wire interface {
 	// sized without a walk. A constant in each stenciled copy.
 	fixed() bool
 
-	appendFieldBegin(b []byte, t tw.Type, id, last int16) []byte
 	appendField(b []byte, f *fieldInfo, last int16) []byte   // f's header: binary's precomputed
 	appendFieldBool(b []byte, v bool, id, last int16) []byte // header and value
 	sizeFieldBegin(id, last int16) int
@@ -44,7 +43,6 @@ type wire interface {
 	consumeDouble(b []byte) (float64, int)
 	consumeBinary(b []byte) ([]byte, int)
 	skip(b []byte, t tw.Type, depth int) int
-	minSize(t tw.Type) int
 
 	// appendUnknown appends an unknown field, its header and value as
 	// they came, to a struct's kept unknown fields: as they are in
@@ -63,9 +61,6 @@ type binaryWire uint8
 
 func (binaryWire) fixed() bool { return true }
 
-func (binaryWire) appendFieldBegin(b []byte, t tw.Type, id, _ int16) []byte {
-	return tw.Binary.AppendFieldBegin(b, t, id)
-}
 func (binaryWire) appendField(b []byte, f *fieldInfo, _ int16) []byte {
 	return append(b, f.binHeader[0], f.binHeader[1], f.binHeader[2])
 }
@@ -99,7 +94,6 @@ func (binaryWire) consumeI64(b []byte) (int64, int)        { return tw.Binary.Co
 func (binaryWire) consumeDouble(b []byte) (float64, int)   { return tw.Binary.ConsumeDouble(b) }
 func (binaryWire) consumeBinary(b []byte) ([]byte, int)    { return tw.Binary.ConsumeBinary(b) }
 func (binaryWire) skip(b []byte, t tw.Type, depth int) int { return tw.Binary.SkipValue(b, t, depth) }
-func (binaryWire) minSize(t tw.Type) int                   { return tw.Binary.MinSize(t) }
 func (binaryWire) consumeListBegin(b []byte) (tw.Type, int, int) {
 	return tw.Binary.ConsumeListBegin(b)
 }
@@ -126,9 +120,6 @@ func (compactWire) appendUnknown(dst, _, value []byte, t tw.Type, id int16, v bo
 	return append(tw.Compact.AppendFieldBegin(dst, t, id, id), value...)
 }
 
-func (compactWire) appendFieldBegin(b []byte, t tw.Type, id, last int16) []byte {
-	return tw.Compact.AppendFieldBegin(b, t, id, last)
-}
 func (compactWire) appendField(b []byte, f *fieldInfo, last int16) []byte {
 	return tw.Compact.AppendFieldBegin(b, f.typ.wire, f.id, last)
 }
@@ -162,7 +153,6 @@ func (compactWire) consumeI64(b []byte) (int64, int)        { return tw.Compact.
 func (compactWire) consumeDouble(b []byte) (float64, int)   { return tw.Compact.ConsumeDouble(b) }
 func (compactWire) consumeBinary(b []byte) ([]byte, int)    { return tw.Compact.ConsumeBinary(b) }
 func (compactWire) skip(b []byte, t tw.Type, depth int) int { return tw.Compact.SkipValue(b, t, depth) }
-func (compactWire) minSize(t tw.Type) int                   { return tw.Compact.MinSize(t) }
 func (compactWire) consumeListBegin(b []byte) (tw.Type, int, int) {
 	return tw.Compact.ConsumeListBegin(b)
 }
