@@ -11,6 +11,19 @@
 // before it allocates, bounds nesting, checks required fields, and skips
 // fields it does not know. Errors name the field path where they arose.
 //
+// Where the Go type does not say the Thrift type, the tag does: a frugal
+// tag's type (an int64 that is an enum, a []byte that is a list<i8>, a
+// slice that is a set). Apache's `thrift:` tags carry no type, and its Go
+// generator makes lists and sets both slices: such a slice is read from a
+// list or a set and written as a list, which Apache's reader skips where
+// the IDL says set. A `go.tag` annotation in the IDL adds the frugal tag
+// that says so (fuzz/codec/compat.thrift shows one).
+//
+// Nil is written as absent: a nil pointer to a struct, even a field that
+// is not optional, is left out, so that it reads back nil. Kitex writes an
+// empty struct there, which reads back as a non-nil empty value; Apache's
+// generated writer needs such fields set.
+//
 // The wire primitives it is built on are in codec/thriftwire.
 package codec
 

@@ -48,6 +48,18 @@ type typeInfo struct {
 	zero        unsafex.Pointer // a zero value, for a nil pointer to a scalar in a list or map
 	initDefault bool            // a struct whose pointer has InitDefault: called on the structs a decode allocates
 	mapFast     mapFast         // a map type coded without reflect
+
+	// anyList is a slice whose tag cannot say list or set: Apache's
+	// generated `thrift:` tags carry neither, and its generator makes both
+	// slices. Read as either (their encodings are the same), written as a
+	// list. A frugal tag (Kitex's, or Apache's through a go.tag
+	// annotation) says which.
+	anyList bool
+}
+
+// reads says whether a value the wire calls t decodes into ti.
+func (ti *typeInfo) reads(t tw.Type) bool {
+	return t == ti.wire || ti.anyList && t == tw.Set
 }
 
 // defaulter is what Kitex's generated structs have (Apache's have NewX
@@ -459,7 +471,7 @@ func (b *builder) typeOf(t reflect.Type, d *desc) (*typeInfo, error) {
 		if want == "set" {
 			w = tw.Set
 		}
-		return &typeInfo{kind: kList, wire: w, goTyp: t, size: t.Size(), elem: elem}, nil
+		return &typeInfo{kind: kList, wire: w, goTyp: t, size: t.Size(), elem: elem, anyList: d == nil}, nil
 	case reflect.Map:
 		var kd, vd *desc
 		if d != nil {

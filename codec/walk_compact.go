@@ -372,7 +372,7 @@ func decodeStructCompact(w compactWire, d *decoder, b []byte, p unsafex.Pointer,
 		}
 		last = id
 		f := si.field(id)
-		if f == nil || f.typ.wire != t {
+		if f == nil || !f.typ.reads(t) {
 			// Unknown, or known with another type: skipped, as Apache's
 			// and Kitex's generated readers do; an unknown one is kept
 			// if the struct has room for it.
@@ -524,7 +524,7 @@ func decodeListCompact(w compactWire, d *decoder, b []byte, p unsafex.Pointer, t
 	switch {
 	case n < 0:
 		return 0, tw.ParseError(n)
-	case count > 0 && et != ti.elem.wire:
+	case count > 0 && !ti.elem.reads(et):
 		return 0, fmt.Errorf("%w: a list of %v, want %v", tw.ErrType, et, ti.elem.wire)
 	}
 	// consumeListBegin checked count against the bytes left: the
@@ -634,7 +634,7 @@ func decodeMapCompact(w compactWire, d *decoder, b []byte, p unsafex.Pointer, ti
 	switch {
 	case n < 0:
 		return 0, tw.ParseError(n)
-	case count > 0 && (kt != ti.key.wire || vt != ti.elem.wire):
+	case count > 0 && (!ti.key.reads(kt) || !ti.elem.reads(vt)):
 		return 0, fmt.Errorf("%w: a map<%v,%v>, want map<%v,%v>", tw.ErrType, kt, vt, ti.key.wire, ti.elem.wire)
 	}
 	if ti.mapFast != 0 {

@@ -382,7 +382,7 @@ func decodeStruct_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, si *struct
 		}
 		last = id
 		f := si.field(id)
-		if f == nil || f.typ.wire != t {
+		if f == nil || !f.typ.reads(t) {
 			// Unknown, or known with another type: skipped, as Apache's
 			// and Kitex's generated readers do; an unknown one is kept
 			// if the struct has room for it.
@@ -534,7 +534,7 @@ func decodeList_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, ti *typeInfo
 	switch {
 	case n < 0:
 		return 0, tw.ParseError(n)
-	case count > 0 && et != ti.elem.wire:
+	case count > 0 && !ti.elem.reads(et):
 		return 0, fmt.Errorf("%w: a list of %v, want %v", tw.ErrType, et, ti.elem.wire)
 	}
 	// consumeListBegin checked count against the bytes left: the
@@ -644,7 +644,7 @@ func decodeMap_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, ti *typeInfo,
 	switch {
 	case n < 0:
 		return 0, tw.ParseError(n)
-	case count > 0 && (kt != ti.key.wire || vt != ti.elem.wire):
+	case count > 0 && (!ti.key.reads(kt) || !ti.elem.reads(vt)):
 		return 0, fmt.Errorf("%w: a map<%v,%v>, want map<%v,%v>", tw.ErrType, kt, vt, ti.key.wire, ti.elem.wire)
 	}
 	if ti.mapFast != 0 {

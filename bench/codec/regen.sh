@@ -11,9 +11,11 @@ trap 'rm -rf "$work"' EXIT
 # The kitex tool, built from the module proxy.
 mkdir -p "$work/tool" "$work/kitex" "$work/apache"
 cd "$work/tool"
-printf 'module tool\n\ngo 1.26\n' > go.mod
+# A module path with a dot: `go mod tidy` refuses a bare "tool".
+printf 'module example.com/gentool\n\ngo 1.26\n' > go.mod
 printf '//go:build tools\n\npackage tool\n\nimport _ "github.com/cloudwego/kitex/tool/cmd/kitex"\n' > tools.go
 go get github.com/cloudwego/kitex@v0.15.2 github.com/bytedance/sonic@v1.15.0 github.com/cloudwego/dynamicgo@v0.8.0
+go mod tidy # the tool's own dependencies (thriftgo, prutal) need go.sum entries
 go build -o "$work/kitex-tool" github.com/cloudwego/kitex/tool/cmd/kitex
 
 cd "$work/kitex"

@@ -284,10 +284,13 @@ func (p CompactProtocol) ConsumeFieldBegin(b []byte, last int16) (t Type, id int
 		return 0, 0, false, errCodeTruncated
 	}
 	h := b[0]
-	if h == 0 {
+	ct := h & 0x0f
+	if ct == 0 {
+		// A stop is written 0; Apache's readers, in every language, take
+		// any byte with type 0 for one, whatever its delta, and so does
+		// this (found by differential fuzzing).
 		return Stop, 0, false, 1
 	}
-	ct := h & 0x0f
 	if t = fromCompact[ct]; t == Stop {
 		return 0, 0, false, errCodeType
 	}

@@ -126,6 +126,21 @@ func TestConsumeBad(t *testing.T) {
 	}
 }
 
+// A compact field header of type 0 is a stop whatever its delta, as
+// Apache's readers take it; the codec's and Skip's struct loops agree.
+func TestCompactStopWithDelta(t *testing.T) {
+	c := tw.Compact
+	for _, h := range []byte{0x00, 0x10, 0x30, 0xf0} {
+		if ft, _, _, n := c.ConsumeFieldBegin([]byte{h, 0xff}, 0); ft != tw.Stop || n != 1 {
+			t.Errorf("%#02x: type %v, %d bytes; want a stop of 1 byte", h, ft, n)
+		}
+		in := []byte{0x15, 0x02, h, 0xff} // field 1, i32 1, then the stop
+		if n := c.SkipValue(in, tw.Struct, 8); n != 3 {
+			t.Errorf("%#02x: skipped %d bytes, want 3", h, n)
+		}
+	}
+}
+
 // nest returns structs nested depth deep, each the field 1 of its parent.
 func nest(p interface {
 	AppendFieldStop([]byte) []byte
