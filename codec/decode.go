@@ -97,7 +97,7 @@ func newValue(ti *typeInfo) unsafex.Pointer {
 }
 
 func initDefault(p unsafex.Pointer, ti *typeInfo) {
-	p.Interface(ti.goTyp).(defaulter).InitDefault()
+	unsafex.Rebind(ti.defaulter, p).InitDefault()
 }
 
 // setBool stores a bool that came in a compact field header.

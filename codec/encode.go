@@ -35,3 +35,14 @@ func isNil(p unsafex.Pointer, ti *typeInfo) bool {
 	}
 	return false
 }
+
+// loadBool returns the bool field at p, false for a nil *bool.
+func loadBool(p unsafex.Pointer, ti *typeInfo) bool {
+	if ti.kind == kPtr {
+		if q := p.Load(); !q.IsNil() {
+			return *unsafex.As[bool](q)
+		}
+		return false
+	}
+	return *unsafex.As[bool](p)
+}

@@ -33,32 +33,50 @@ func sizeStruct_T(w wireT, p unsafex.Pointer, si *structInfo) (int, error) {
 	for i := range si.fields {
 		f := &si.fields[i]
 		fp := p.Add(f.offset)
-		if isNil(fp, f.typ) {
-			if f.required && f.typ.kind == kPtr {
-				return 0, wrap(ErrRequired, f.name)
-			}
-			if f.optional {
+		switch f.op { // the common shapes here, without a call
+		case opI64:
+			n += w.sizeFieldBegin(f.id, last) + w.sizeI64(*unsafex.As[int64](fp))
+		case opI32:
+			n += w.sizeFieldBegin(f.id, last) + w.sizeI32(*unsafex.As[int32](fp))
+		case opBool:
+			n += w.sizeFieldBool(f.id, last)
+		case opStructPtr:
+			q := fp.Load()
+			if q.IsNil() {
 				continue
 			}
-		}
-		if si.union && isZero(fp, f.typ) {
-			continue // a union writes its set field only
-		}
-		if si.union {
-			if set++; set > 1 {
-				return 0, wrap(ErrUnion, f.name)
+			m, err := sizeStruct_T(w, q, f.typ.elem.st)
+			if err != nil {
+				return 0, wrap(err, f.name)
 			}
+			n += w.sizeFieldBegin(f.id, last) + m
+		default:
+			if isNil(fp, f.typ) {
+				if f.required && f.typ.kind == kPtr {
+					return 0, wrap(ErrRequired, f.name)
+				}
+				if f.optional {
+					continue
+				}
+			}
+			if si.union {
+				if isZero(fp, f.typ) {
+					continue // a union writes its set field only
+				}
+				if set++; set > 1 {
+					return 0, wrap(ErrUnion, f.name)
+				}
+			}
+			if f.typ.wire == tw.Bool {
+				n += w.sizeFieldBool(f.id, last)
+				break
+			}
+			m, err := sizeValue_T(w, fp, f.typ)
+			if err != nil {
+				return 0, wrap(err, f.name)
+			}
+			n += w.sizeFieldBegin(f.id, last) + m
 		}
-		if f.typ.wire == tw.Bool {
-			n += w.sizeFieldBool(f.id, last)
-			last = f.id
-			continue
-		}
-		m, err := sizeValue_T(w, fp, f.typ)
-		if err != nil {
-			return 0, wrap(err, f.name)
-		}
-		n += w.sizeFieldBegin(f.id, last) + m
 		last = f.id
 	}
 	return n, nil
@@ -74,17 +92,39 @@ func sizeFixedStruct_T(w wireT, p unsafex.Pointer, si *structInfo) (int, error) 
 	for _, i := range si.binVar {
 		f := &si.fields[i]
 		fp := p.Add(f.offset)
+		switch f.op { // the common shapes here, without a call
+		case opString:
+			if l := len(*unsafex.As[string](fp)); l <= math.MaxInt32 {
+				n += 3 + 4 + l
+				continue
+			}
+		case opBinary:
+			if l := len(*unsafex.As[[]byte](fp)); l <= math.MaxInt32 {
+				n += 3 + 4 + l
+				continue
+			}
+		case opStructPtr:
+			q := fp.Load()
+			if q.IsNil() {
+				continue
+			}
+			m, err := sizeStruct_T(w, q, f.typ.elem.st)
+			if err != nil {
+				return 0, wrap(err, f.name)
+			}
+			n += 3 + m
+			continue
+		case opListI64, opListI32:
+			if _, l := fp.Slice(); l <= math.MaxInt32 {
+				n += 3 + 5 + l*int(f.typ.elem.size)
+				continue
+			}
+		}
 		if isNil(fp, f.typ) {
 			if f.required && f.typ.kind == kPtr {
 				return 0, wrap(ErrRequired, f.name)
 			}
 			if f.optional {
-				continue
-			}
-		}
-		if f.typ.kind == kString {
-			if l := len(*unsafex.As[string](fp)); l <= math.MaxInt32 {
-				n += 3 + 4 + l
 				continue
 			}
 		}
@@ -238,32 +278,52 @@ func appendStruct_T(w wireT, b []byte, p unsafex.Pointer, si *structInfo) []byte
 	for i := range si.fields {
 		f := &si.fields[i]
 		fp := p.Add(f.offset)
-		if f.optional && isNil(fp, f.typ) || si.union && isZero(fp, f.typ) {
-			continue
-		}
-		if f.typ.wire == tw.Bool {
-			v := false
-			if f.typ.kind == kPtr {
-				if q := fp.Load(); !q.IsNil() {
-					v = *unsafex.As[bool](q)
-				}
-			} else {
-				v = *unsafex.As[bool](fp)
+		switch f.op { // the common shapes here, without a call
+		case opI64:
+			b = w.appendI64(w.appendField(b, f, last), *unsafex.As[int64](fp))
+		case opI32:
+			b = w.appendI32(w.appendField(b, f, last), *unsafex.As[int32](fp))
+		case opString:
+			b = w.appendString(w.appendField(b, f, last), *unsafex.As[string](fp))
+		case opBool:
+			b = w.appendFieldBool(b, *unsafex.As[bool](fp), f.id, last)
+		case opI8:
+			b = append(w.appendField(b, f, last), *unsafex.As[byte](fp))
+		case opI16:
+			b = w.appendI16(w.appendField(b, f, last), *unsafex.As[int16](fp))
+		case opDouble:
+			b = w.appendDouble(w.appendField(b, f, last), *unsafex.As[float64](fp))
+		case opBinary:
+			b = w.appendString(w.appendField(b, f, last), unsafex.String(*unsafex.As[[]byte](fp)))
+		case opStructPtr:
+			q := fp.Load()
+			if q.IsNil() {
+				continue
 			}
-			b = w.appendFieldBool(b, v, f.id, last)
-			last = f.id
-			continue
-		}
-		b = w.appendField(b, f, last)
-		switch f.typ.kind { // the usual scalars here, without a call
-		case kI64:
-			b = w.appendI64(b, *unsafex.As[int64](fp))
-		case kI32:
-			b = w.appendI32(b, *unsafex.As[int32](fp))
-		case kString:
-			b = w.appendString(b, *unsafex.As[string](fp))
+			b = appendStruct_T(w, w.appendField(b, f, last), q, f.typ.elem.st)
+		case opListI64:
+			data, n := fp.Slice()
+			b = w.appendListBegin(w.appendField(b, f, last), tw.I64, n)
+			for _, v := range unsafex.Slice[int64](data, n) {
+				b = w.appendI64(b, v)
+			}
+		case opListI32:
+			data, n := fp.Slice()
+			b = w.appendListBegin(w.appendField(b, f, last), tw.I32, n)
+			for _, v := range unsafex.Slice[int32](data, n) {
+				b = w.appendI32(b, v)
+			}
+		case opListString, opListStructPtr:
+			b = appendValue_T(w, w.appendField(b, f, last), fp, f.typ)
 		default:
-			b = appendValue_T(w, b, fp, f.typ)
+			if si.union && isZero(fp, f.typ) || f.optional && isNil(fp, f.typ) {
+				continue // a union writes its set field only
+			}
+			if f.typ.wire == tw.Bool {
+				b = w.appendFieldBool(b, loadBool(fp, f.typ), f.id, last)
+			} else {
+				b = appendValue_T(w, w.appendField(b, f, last), fp, f.typ)
+			}
 		}
 		last = f.id
 	}
@@ -362,6 +422,9 @@ func appendValue_T(w wireT, b []byte, p unsafex.Pointer, ti *typeInfo) []byte {
 // decodeStruct decodes a struct from b into p and returns the bytes it
 // took. depth is how many more levels of nesting may follow.
 func decodeStruct_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, si *structInfo, depth int) (int, error) {
+	if si.plain {
+		return decodePlainStruct_T(w, d, b, p, si, depth)
+	}
 	var seen [4]uint64 // required fields seen, by reqBit
 	var unknown *[]byte
 	if si.unknown >= 0 {
@@ -382,7 +445,7 @@ func decodeStruct_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, si *struct
 		}
 		last = id
 		f := si.field(id)
-		if f == nil || !f.typ.reads(t) {
+		if f == nil || tw.Type(f.binHeader[0]) != t && !f.typ.reads(t) {
 			// Unknown, or known with another type: skipped, as Apache's
 			// and Kitex's generated readers do; an unknown one is kept
 			// if the struct has room for it.
@@ -407,17 +470,31 @@ func decodeStruct_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, si *struct
 		}
 		fp := p.Add(f.offset)
 		m = 0
-		switch { // the usual scalars here, without a call
-		case inHeader:
+		if inHeader {
 			setBool(fp, f.typ, bv)
-		case f.typ.kind == kI64:
-			*unsafex.As[int64](fp), m = w.consumeI64(b[n:])
-		case f.typ.kind == kI32:
-			*unsafex.As[int32](fp), m = w.consumeI32(b[n:])
-		default:
-			var err error
-			if m, err = decodeValue_T(w, d, b[n:], fp, f.typ, depth); err != nil {
-				return 0, wrap(err, f.name)
+		} else {
+			switch f.op { // the common shapes here, without a call
+			case opI64:
+				*unsafex.As[int64](fp), m = w.consumeI64(b[n:])
+			case opI32:
+				*unsafex.As[int32](fp), m = w.consumeI32(b[n:])
+			case opBool:
+				*unsafex.As[bool](fp), m = w.consumeBool(b[n:])
+			case opDouble:
+				*unsafex.As[float64](fp), m = w.consumeDouble(b[n:])
+			case opString:
+				var v []byte
+				if v, m = w.consumeBinary(b[n:]); m > 0 {
+					if len(v) > 0 && !d.noCopy {
+						v = d.copyBytes(v, len(b)-n)
+					}
+					*unsafex.As[string](fp) = unsafex.String(v)
+				}
+			default:
+				var err error
+				if m, err = decodeValue_T(w, d, b[n:], fp, f.typ, depth); err != nil {
+					return 0, wrap(err, f.name)
+				}
 			}
 		}
 		if m < 0 {
@@ -436,6 +513,69 @@ func decodeStruct_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, si *struct
 		}
 	}
 	return n, nil
+}
+
+// decodePlainStruct is decodeStruct for a struct with no required
+// fields, no union and no room for unknown fields, most of them: with
+// less state live across its calls, fewer registers are spilled and
+// reloaded around them (measured on bench/codec's small struct: 92
+// instructions a field in decodeStruct's own loop, 66 in this one).
+func decodePlainStruct_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, si *structInfo, depth int) (int, error) {
+	n, last := 0, int16(0)
+	for {
+		t, id, bv, inHeader, m := w.consumeFieldBegin(b[n:], last)
+		if m < 0 {
+			return 0, tw.ParseError(m)
+		}
+		n += m
+		if t == tw.Stop {
+			return n, nil
+		}
+		last = id
+		f := si.field(id)
+		if f == nil || tw.Type(f.binHeader[0]) != t && !f.typ.reads(t) {
+			if !inHeader {
+				m, err := skip_T(w, b[n:], t, depth)
+				if err != nil {
+					return 0, wrapField(err, si, f, id)
+				}
+				n += m
+			}
+			continue
+		}
+		fp := p.Add(f.offset)
+		if inHeader {
+			setBool(fp, f.typ, bv)
+			continue
+		}
+		switch f.op { // the common shapes here, without a call
+		case opI64:
+			*unsafex.As[int64](fp), m = w.consumeI64(b[n:])
+		case opI32:
+			*unsafex.As[int32](fp), m = w.consumeI32(b[n:])
+		case opBool:
+			*unsafex.As[bool](fp), m = w.consumeBool(b[n:])
+		case opDouble:
+			*unsafex.As[float64](fp), m = w.consumeDouble(b[n:])
+		case opString:
+			var v []byte
+			if v, m = w.consumeBinary(b[n:]); m > 0 {
+				if len(v) > 0 && !d.noCopy {
+					v = d.copyBytes(v, len(b)-n)
+				}
+				*unsafex.As[string](fp) = unsafex.String(v)
+			}
+		default:
+			var err error
+			if m, err = decodeValue_T(w, d, b[n:], fp, f.typ, depth); err != nil {
+				return 0, wrap(err, f.name)
+			}
+		}
+		if m < 0 {
+			return 0, wrap(tw.ParseError(m), f.name)
+		}
+		n += m
+	}
 }
 
 // skip skips a value of type t, as deep as depth allows.

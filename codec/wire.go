@@ -100,10 +100,22 @@ func (binaryWire) consumeListBegin(b []byte) (tw.Type, int, int) {
 func (binaryWire) consumeMapBegin(b []byte) (tw.Type, tw.Type, int, int) {
 	return tw.Binary.ConsumeMapBegin(b)
 }
+
+// consumeFieldBegin does not check the type: a known field's is compared
+// with the field's, an unknown one's is checked by the skip.
 func (binaryWire) consumeFieldBegin(b []byte, _ int16) (tw.Type, int16, bool, bool, int) {
-	t, id, n := tw.Binary.ConsumeFieldBegin(b)
-	return t, id, false, false, n
+	if len(b) >= 3 && b[0] != byte(tw.Stop) {
+		return tw.Type(b[0]), int16(uint16(b[1])<<8 | uint16(b[2])), false, false, 3
+	}
+	if len(b) >= 1 && b[0] == byte(tw.Stop) {
+		return tw.Stop, 0, false, false, 1
+	}
+	return 0, 0, false, false, codeTruncated
 }
+
+// codeTruncated is thriftwire's code for a short input, learnt from it so
+// that consumeFieldBegin inlines, calling nothing.
+var codeTruncated = func() int { _, _, n := tw.Binary.ConsumeFieldBegin(nil); return n }()
 
 func (binaryWire) appendUnknown(dst, header, value []byte, _ tw.Type, _ int16, _ bool) []byte {
 	return append(append(dst, header...), value...)

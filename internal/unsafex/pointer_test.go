@@ -53,3 +53,28 @@ func TestPointer(t *testing.T) {
 		t.Fatal("IsZero of a non-zero")
 	}
 }
+
+type setter interface{ Set(int32) }
+
+func (p *pair) Set(v int32) { p.A = v }
+
+// Rebind runs a method on another value of the same type, and leaves the
+// interface it was given alone.
+func TestRebind(t *testing.T) {
+	a, b := &pair{}, &pair{}
+	var s setter = a
+	Rebind(s, PointerTo(b)).Set(7)
+	if b.A != 7 || a.A != 0 {
+		t.Fatalf("a.A = %d, b.A = %d; want 0 and 7", a.A, b.A)
+	}
+	s.Set(1)
+	if a.A != 1 {
+		t.Fatal("the interface Rebind was given changed")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Rebind of a non-interface did not panic")
+		}
+	}()
+	Rebind(int64(0), PointerTo(b))
+}
