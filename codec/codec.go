@@ -152,7 +152,7 @@ func (o Options) Consume(b []byte, v any) (int, error) {
 }
 
 func (o Options) consume(b []byte, si *structInfo, p unsafex.Pointer) (int, error) {
-	d := decoder{noCopy: o.NoCopy}
+	d := getDecoder(o.NoCopy)
 	depth := o.MaxDepth
 	if depth <= 0 {
 		depth = DefaultMaxDepth
@@ -160,10 +160,11 @@ func (o Options) consume(b []byte, si *structInfo, p unsafex.Pointer) (int, erro
 	var n int
 	var err error
 	if o.Protocol == Compact {
-		n, err = decodeStructCompact(compactWire(0), &d, b, p, si, depth-1)
+		n, err = decodeStructCompact(compactWire(0), d, b, p, si, depth-1)
 	} else {
-		n, err = decodeStructBinary(binaryWire(0), &d, b, p, si, depth-1)
+		n, err = decodeStructBinary(binaryWire(0), d, b, p, si, depth-1)
 	}
+	putDecoder(d)
 	if err != nil {
 		return 0, prefix(err, si)
 	}

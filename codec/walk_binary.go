@@ -476,7 +476,7 @@ func decodeStructBinary(w binaryWire, d *decoder, b []byte, p unsafex.Pointer, s
 				var v []byte
 				if v, m = w.consumeBinary(b[n:]); m > 0 {
 					if len(v) > 0 && !d.noCopy {
-						v = d.copyBytes(v, len(b)-n)
+						v = d.copyBytes(v)
 					}
 					*unsafex.As[string](fp) = unsafex.String(v)
 				}
@@ -551,7 +551,7 @@ func decodePlainStructBinary(w binaryWire, d *decoder, b []byte, p unsafex.Point
 			var v []byte
 			if v, m = w.consumeBinary(b[n:]); m > 0 {
 				if len(v) > 0 && !d.noCopy {
-					v = d.copyBytes(v, len(b)-n)
+					v = d.copyBytes(v)
 				}
 				*unsafex.As[string](fp) = unsafex.String(v)
 			}
@@ -609,7 +609,7 @@ func decodeValueBinary(w binaryWire, d *decoder, b []byte, p unsafex.Pointer, ti
 		var v []byte
 		if v, n = w.consumeBinary(b); n > 0 && len(v) > 0 {
 			if !d.noCopy {
-				v = d.copyBytes(v, len(b))
+				v = d.copyBytes(v)
 			}
 			*unsafex.As[string](p) = unsafex.String(v)
 		} else if n >= 0 {
@@ -619,7 +619,7 @@ func decodeValueBinary(w binaryWire, d *decoder, b []byte, p unsafex.Pointer, ti
 		var v []byte
 		if v, n = w.consumeBinary(b); n >= 0 {
 			if !d.noCopy {
-				v = d.copyBytes(v, len(b))
+				v = d.copyBytes(v)
 			}
 			*unsafex.As[[]byte](p) = v
 		}
@@ -639,7 +639,7 @@ func decodeValueBinary(w binaryWire, d *decoder, b []byte, p unsafex.Pointer, ti
 		// Kitex's generated readers do).
 		var q unsafex.Pointer
 		if ti.elem.scalar {
-			q = d.scalars(ti.elem, 1, len(b))
+			q = d.scalars(ti.elem, 1)
 		} else {
 			q = newValue(ti.elem)
 		}
@@ -676,7 +676,7 @@ func decodeListBinary(w binaryWire, d *decoder, b []byte, p unsafex.Pointer, ti 
 	if ti.elem.scalar {
 		// At most 16 bytes of memory for one byte of input (a compact
 		// i64 of one byte takes 8): no budget needed.
-		data := d.scalars(ti.elem, count, len(b))
+		data := d.scalars(ti.elem, count)
 		p.SetSlice(data, count)
 		switch ti.elem.kind { // the usual element kinds without a call each
 		case kI64:
@@ -897,7 +897,7 @@ func decodeScalarBinary(w binaryWire, d *decoder, b []byte, x any) int {
 		var s []byte
 		if s, n = w.consumeBinary(b); n > 0 && len(s) > 0 {
 			if !d.noCopy {
-				s = d.copyBytes(s, len(b))
+				s = d.copyBytes(s)
 			}
 			*v = unsafex.String(s)
 		}
@@ -905,7 +905,7 @@ func decodeScalarBinary(w binaryWire, d *decoder, b []byte, x any) int {
 		var s []byte
 		if s, n = w.consumeBinary(b); n >= 0 {
 			if !d.noCopy {
-				s = d.copyBytes(s, len(b))
+				s = d.copyBytes(s)
 			}
 			*v = s
 		}

@@ -486,7 +486,7 @@ func decodeStruct_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, si *struct
 				var v []byte
 				if v, m = w.consumeBinary(b[n:]); m > 0 {
 					if len(v) > 0 && !d.noCopy {
-						v = d.copyBytes(v, len(b)-n)
+						v = d.copyBytes(v)
 					}
 					*unsafex.As[string](fp) = unsafex.String(v)
 				}
@@ -561,7 +561,7 @@ func decodePlainStruct_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, si *s
 			var v []byte
 			if v, m = w.consumeBinary(b[n:]); m > 0 {
 				if len(v) > 0 && !d.noCopy {
-					v = d.copyBytes(v, len(b)-n)
+					v = d.copyBytes(v)
 				}
 				*unsafex.As[string](fp) = unsafex.String(v)
 			}
@@ -619,7 +619,7 @@ func decodeValue_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, ti *typeInf
 		var v []byte
 		if v, n = w.consumeBinary(b); n > 0 && len(v) > 0 {
 			if !d.noCopy {
-				v = d.copyBytes(v, len(b))
+				v = d.copyBytes(v)
 			}
 			*unsafex.As[string](p) = unsafex.String(v)
 		} else if n >= 0 {
@@ -629,7 +629,7 @@ func decodeValue_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, ti *typeInf
 		var v []byte
 		if v, n = w.consumeBinary(b); n >= 0 {
 			if !d.noCopy {
-				v = d.copyBytes(v, len(b))
+				v = d.copyBytes(v)
 			}
 			*unsafex.As[[]byte](p) = v
 		}
@@ -649,7 +649,7 @@ func decodeValue_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, ti *typeInf
 		// Kitex's generated readers do).
 		var q unsafex.Pointer
 		if ti.elem.scalar {
-			q = d.scalars(ti.elem, 1, len(b))
+			q = d.scalars(ti.elem, 1)
 		} else {
 			q = newValue(ti.elem)
 		}
@@ -686,7 +686,7 @@ func decodeList_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, ti *typeInfo
 	if ti.elem.scalar {
 		// At most 16 bytes of memory for one byte of input (a compact
 		// i64 of one byte takes 8): no budget needed.
-		data := d.scalars(ti.elem, count, len(b))
+		data := d.scalars(ti.elem, count)
 		p.SetSlice(data, count)
 		switch ti.elem.kind { // the usual element kinds without a call each
 		case kI64:
@@ -907,7 +907,7 @@ func decodeScalar_T(w wireT, d *decoder, b []byte, x any) int {
 		var s []byte
 		if s, n = w.consumeBinary(b); n > 0 && len(s) > 0 {
 			if !d.noCopy {
-				s = d.copyBytes(s, len(b))
+				s = d.copyBytes(s)
 			}
 			*v = unsafex.String(s)
 		}
@@ -915,7 +915,7 @@ func decodeScalar_T(w wireT, d *decoder, b []byte, x any) int {
 		var s []byte
 		if s, n = w.consumeBinary(b); n >= 0 {
 			if !d.noCopy {
-				s = d.copyBytes(s, len(b))
+				s = d.copyBytes(s)
 			}
 			*v = s
 		}

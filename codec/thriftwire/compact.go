@@ -342,6 +342,11 @@ func (p CompactProtocol) ConsumeListBegin(b []byte) (elem Type, count int, n int
 		c, n = int64(v), 1+m
 	}
 	switch {
+	case elem == Stop && b[0]&0x0f != 0:
+		// No type at all, even for an empty list: Apache's compact
+		// readers refuse it there too (found by differential fuzzing).
+		// A 0 (stop) passes for an empty one, as there.
+		return 0, 0, errCodeType
 	case c == 0:
 		return elem, 0, n
 	case elem == Stop:

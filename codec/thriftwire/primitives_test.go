@@ -105,6 +105,7 @@ func TestConsumeBad(t *testing.T) {
 		{"compact negative string", second(c.ConsumeBinary([]byte{0xff, 0xff, 0xff, 0xff, 0x0f})), tw.ErrNegative},
 		{"compact list count past the bytes", third(c.ConsumeListBegin([]byte{0xf5, 0x80, 0x80, 0x01})), tw.ErrTruncated},
 		{"compact list of type 14", third(c.ConsumeListBegin([]byte{0x1e, 0})), tw.ErrType},
+		{"compact empty list of type 15", third(c.ConsumeListBegin([]byte{0x0f})), tw.ErrType},
 		{"compact map of type 0 keys", fourth(c.ConsumeMapBegin([]byte{1, 0x05, 0, 0})), tw.ErrType},
 		{"compact field of type 15", fourthF(c.ConsumeFieldBegin([]byte{0x1f}, 0)), tw.ErrType},
 		{"compact message protocol id", fourthM(c.ConsumeMessageBegin([]byte{0x81, 0x21, 0, 0})), tw.ErrVersion},
@@ -123,6 +124,13 @@ func TestConsumeBad(t *testing.T) {
 	}
 	if n := c.SkipValue(nest(c, 60), tw.Struct, 0); n < 0 {
 		t.Errorf("60 levels, compact: %v", tw.ParseError(n))
+	}
+}
+
+// An empty compact list of type 0 is read, as Apache reads it.
+func TestCompactEmptyListOfStop(t *testing.T) {
+	if et, n, m := tw.Compact.ConsumeListBegin([]byte{0x00}); et != tw.Stop || n != 0 || m != 1 {
+		t.Fatalf("got %v, %d, %d; want an empty list of 1 byte", et, n, m)
 	}
 }
 

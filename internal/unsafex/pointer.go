@@ -64,9 +64,13 @@ func (p Pointer) SetSlice(data Pointer, n int) {
 func New(t reflect.Type) Pointer { return Pointer{reflect.New(t).UnsafePointer()} }
 
 // NewArray allocates n zero elements of type t, contiguous, and returns a
-// Pointer to the first: the memory of a []t of length n.
+// Pointer to the first: the memory of a []t of length n. It grows a slice
+// header of its own: reflect.MakeSlice would allocate a second time, to box
+// the header in its Value.
 func NewArray(t reflect.Type, n int) Pointer {
-	return Pointer{reflect.MakeSlice(reflect.SliceOf(t), n, n).UnsafePointer()}
+	var s sliceHeader
+	reflect.NewAt(reflect.SliceOf(t), unsafe.Pointer(&s)).Elem().Grow(n)
+	return Pointer{s.data}
 }
 
 // Map returns, as a reflect.Value of map type t, the map p points to: for

@@ -78,3 +78,17 @@ func TestRebind(t *testing.T) {
 	}()
 	Rebind(int64(0), PointerTo(b))
 }
+
+// NewArray makes one allocation: the elements.
+func TestNewArrayAllocs(t *testing.T) {
+	typ := reflect.TypeFor[pair]()
+	var p Pointer
+	if n := testing.AllocsPerRun(100, func() { p = NewArray(typ, 3) }); n != 1 {
+		t.Fatalf("%v allocations, want 1", n)
+	}
+	s := Slice[pair](p, 3)
+	s[2].A = 5
+	if s[0].A != 0 || s[2].A != 5 {
+		t.Fatal("NewArray's memory is not three zero pairs")
+	}
+}
