@@ -83,8 +83,10 @@ func prefix(err error, si *structInfo) error {
 	return wrap(err, si.goTyp.Name())
 }
 
-// MarshalAppend appends v's encoding to b; v is a pointer to a struct. It
-// grows b at most once.
+// MarshalAppend appends v's encoding to b; v is a pointer to a struct. Into
+// a b with room to spare it writes in one pass, growing b as append does if
+// the room runs out (reuse a buffer and it will not); into a full b it
+// sizes v first and grows b once. On error b is returned as it was.
 func (o Options) MarshalAppend(b []byte, v any) ([]byte, error) {
 	si, p, err := compile(v)
 	if err != nil {
@@ -93,22 +95,35 @@ func (o Options) MarshalAppend(b []byte, v any) ([]byte, error) {
 	return o.marshalAppend(b, si, p)
 }
 
+// marshalAppend writes into b's room in one walk, growing b as append
+// does if the room runs out; with no room at all, it sizes first and
+// allocates once.
 func (o Options) marshalAppend(b []byte, si *structInfo, p unsafex.Pointer) ([]byte, error) {
-	n, err := o.size(si, p)
+	if cap(b) == len(b) {
+		n, err := o.size(si, p)
+		if err != nil {
+			return b, err
+		}
+		b = append(make([]byte, 0, len(b)+n), b...)
+	}
+	out, err := o.append(b, si, p)
 	if err != nil {
 		return b, err
 	}
-	if cap(b)-len(b) < n {
-		b = append(make([]byte, 0, len(b)+n), b...)
-	}
-	return o.append(b, si, p), nil
+	return out, nil
 }
 
-func (o Options) append(b []byte, si *structInfo, p unsafex.Pointer) []byte {
+func (o Options) append(b []byte, si *structInfo, p unsafex.Pointer) ([]byte, error) {
+	var err error
 	if o.Protocol == Compact {
-		return appendStructCompact(compactWire(0), b, p, si)
+		b, err = appendStructCompact(compactWire(0), b, p, si)
+	} else {
+		b, err = appendStructBinary(binaryWire(0), b, p, si)
 	}
-	return appendStructBinary(binaryWire(0), b, p, si)
+	if err != nil {
+		return b, prefix(err, si)
+	}
+	return b, nil
 }
 
 // Marshal returns v's encoding; v is a pointer to a struct.
@@ -133,7 +148,11 @@ func (o Options) write(w Writer, si *structInfo, p unsafex.Pointer) error {
 	if err != nil {
 		return err
 	}
-	if got := len(o.append(buf[:0], si, p)); got != n {
+	out, err := o.append(buf[:0], si, p)
+	if err != nil {
+		return err // only a value changed by another goroutine since size
+	}
+	if got := len(out); got != n {
 		// Only a value changed by another goroutine during Write gets here.
 		return &Error{Path: si.goTyp.Name(), Err: fmt.Errorf("codec: encoded %d bytes, sized %d: the value changed while written", got, n)}
 	}
@@ -221,7 +240,7 @@ func (c *Codec[T]) Size(v *T) (int, error) {
 	return c.o.size(c.si, unsafex.PointerTo(v))
 }
 
-// MarshalAppend appends v's encoding to b, growing b at most once.
+// MarshalAppend appends v's encoding to b, as Options.MarshalAppend.
 func (c *Codec[T]) MarshalAppend(b []byte, v *T) ([]byte, error) {
 	if v == nil {
 		return b, c.nilError()

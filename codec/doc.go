@@ -5,9 +5,11 @@
 // (`thrift:"name,id[,required|optional]"`, `frugal:"id,requiredness,type"`),
 // caches it, and from then on walks the table. It emits no machine code.
 //
-// Encoding sizes the value first and writes it into exactly that room:
-// MarshalAppend grows its slice at most once, and Write takes one Malloc of a
-// Writer. Decoding checks every length and count against the bytes left
+// MarshalAppend into a reused buffer encodes in one pass; Marshal sizes
+// the value first and allocates once, and Write takes one Malloc of exactly
+// the size from a Writer. Encoding checks what the wire cannot carry
+// (a nil required struct, a union with two fields set, a length past 32
+// bits) and returns an error naming it. Decoding checks every length and count against the bytes left
 // before it allocates, bounds nesting, checks required fields, and skips
 // fields it does not know. Errors name the field path where they arose.
 //

@@ -1,13 +1,34 @@
 package codec
 
 import (
+	"fmt"
+
 	"github.com/ringwire/ringwire/internal/unsafex"
 )
 
-// Encoding is two walks: size checks the value (required fields set, lengths
-// that fit) and measures it, then append writes it into exactly that room,
-// trusting what size checked. So append returns no error, and the caller
-// grows its buffer once.
+// Encoding is one walk or two. append checks the value (required fields
+// set, lengths that fit Thrift's 32-bit lengths, one field of a union) as
+// it writes it, growing its buffer as append does: MarshalAppend into a
+// buffer with room is that one walk. size makes the same checks and
+// measures, so that Marshal allocates once and Write takes one Malloc of
+// exactly the size.
+
+// errLength is a string, binary, list or map too long for Thrift's 32-bit
+// lengths: n of what.
+func errLength(n int, what string) error {
+	return fmt.Errorf("%w: %d %s", ErrTooLong, n, what)
+}
+
+// errEnum is an int64 enum value that does not fit the i32 of the wire.
+func errEnum(v int64) error {
+	return fmt.Errorf("%w: enum value %d does not fit an i32", ErrTooLong, v)
+}
+
+// errNilRequired is a nil pointer to a struct with required fields where a
+// value must be written: a list element or a map value.
+func errNilRequired(ti *typeInfo) error {
+	return fmt.Errorf("%w: a nil %v, which has required fields", ErrRequired, ti.goTyp)
+}
 
 // isZero reports whether the field at p is unset: nil, or, for a value
 // kind, its zero value.

@@ -27,21 +27,24 @@ func (o Options) appendHeader(b []byte, m Message) []byte {
 }
 
 // AppendMessage appends a message: m's header, then v (a pointer to the
-// args or result struct) as its body. It grows b at most once.
+// args or result struct) as its body. It grows b as MarshalAppend does.
 func (o Options) AppendMessage(b []byte, m Message, v any) ([]byte, error) {
 	si, p, err := compile(v)
 	if err != nil {
 		return b, err
 	}
-	n, err := o.size(si, p)
+	if cap(b) == len(b) {
+		n, err := o.size(si, p)
+		if err != nil {
+			return b, err
+		}
+		b = append(make([]byte, 0, len(b)+o.sizeHeader(m)+n), b...)
+	}
+	out, err := o.append(o.appendHeader(b, m), si, p)
 	if err != nil {
 		return b, err
 	}
-	n += o.sizeHeader(m)
-	if cap(b)-len(b) < n {
-		b = append(make([]byte, 0, len(b)+n), b...)
-	}
-	return o.append(o.appendHeader(b, m), si, p), nil
+	return out, nil
 }
 
 // WriteMessage writes a message into w with one Malloc.
@@ -59,8 +62,8 @@ func (o Options) WriteMessage(w Writer, m Message, v any) error {
 	if err != nil {
 		return err
 	}
-	o.append(o.appendHeader(buf[:0], m), si, p)
-	return nil
+	_, err = o.append(o.appendHeader(buf[:0], m), si, p)
+	return err
 }
 
 // AppendException appends an Exception message carrying e, as a server
