@@ -106,9 +106,17 @@ func (o Options) marshalAppend(b []byte, si *structInfo, p unsafex.Pointer) ([]b
 		}
 		b = append(make([]byte, 0, len(b)+n), b...)
 	}
-	out, err := o.append(b, si, p)
+	// o.append's body again: a call level less on the path every
+	// encode takes (measured: 20 of a small struct's 300 instructions).
+	var out []byte
+	var err error
+	if o.Protocol == Compact {
+		out, err = appendStructCompact(compactWire(0), b, p, si)
+	} else {
+		out, err = appendStructBinary(binaryWire(0), b, p, si)
+	}
 	if err != nil {
-		return b, err
+		return b, prefix(err, si)
 	}
 	return out, nil
 }
@@ -178,9 +186,12 @@ func (o Options) consume(b []byte, si *structInfo, p unsafex.Pointer) (int, erro
 	}
 	var n int
 	var err error
-	if o.Protocol == Compact {
+	switch {
+	case o.Protocol == Compact:
 		n, err = decodeStructCompact(compactWire(0), d, b, p, si, depth-1)
-	} else {
+	case si.plain: // as decodeStruct would, a call level less
+		n, err = decodePlainStructBinary(binaryWire(0), d, b, p, si, depth-1)
+	default:
 		n, err = decodeStructBinary(binaryWire(0), d, b, p, si, depth-1)
 	}
 	putDecoder(d)
