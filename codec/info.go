@@ -179,18 +179,23 @@ type fieldInfo struct {
 
 // field returns the field with id, or nil.
 func (s *structInfo) field(id int16) *fieldInfo {
+	if i := s.index(id); i >= 0 {
+		return &s.fields[i]
+	}
+	return nil
+}
+
+// index returns the index in fields of the field with id, or -1.
+func (s *structInfo) index(id int16) int {
 	if int(id) < len(s.byID) && id >= 0 {
-		if i := s.byID[id]; i > 0 {
-			return &s.fields[i-1]
-		}
-		return nil
+		return int(s.byID[id]) - 1
 	}
 	for i := range s.fields {
 		if s.fields[i].id == id {
-			return &s.fields[i]
+			return i
 		}
 	}
-	return nil
+	return -1
 }
 
 // cache maps a *struct type to what compiling it gave. Reads are one atomic

@@ -588,6 +588,7 @@ func decodeStructCompact(w compactWire, d *decoder, b []byte, p unsafex.Pointer,
 // instructions a field in decodeStruct's own loop, 66 in this one).
 func decodePlainStructCompact(w compactWire, d *decoder, b []byte, p unsafex.Pointer, si *structInfo, depth int) (int, error) {
 	n, last := 0, int16(0)
+	next := 0 // the field expected next: encoders write them in id order
 	for {
 		t, id, bv, inHeader, m := w.consumeFieldBegin(b[n:], last)
 		if m < 0 {
@@ -598,7 +599,13 @@ func decodePlainStructCompact(w compactWire, d *decoder, b []byte, p unsafex.Poi
 			return n, nil
 		}
 		last = id
-		f := si.field(id)
+		var f *fieldInfo
+		if next < len(si.fields) && si.fields[next].id == id {
+			f = &si.fields[next]
+			next++
+		} else if i := si.index(id); i >= 0 {
+			f, next = &si.fields[i], i+1
+		}
 		if f == nil || tw.Type(f.binHeader[0]) != t && !f.typ.reads(t) {
 			if !inHeader {
 				m, err := skipCompact(w, b[n:], t, depth)

@@ -598,6 +598,7 @@ func decodeStruct_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, si *struct
 // instructions a field in decodeStruct's own loop, 66 in this one).
 func decodePlainStruct_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, si *structInfo, depth int) (int, error) {
 	n, last := 0, int16(0)
+	next := 0 // the field expected next: encoders write them in id order
 	for {
 		t, id, bv, inHeader, m := w.consumeFieldBegin(b[n:], last)
 		if m < 0 {
@@ -608,7 +609,13 @@ func decodePlainStruct_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, si *s
 			return n, nil
 		}
 		last = id
-		f := si.field(id)
+		var f *fieldInfo
+		if next < len(si.fields) && si.fields[next].id == id {
+			f = &si.fields[next]
+			next++
+		} else if i := si.index(id); i >= 0 {
+			f, next = &si.fields[i], i+1
+		}
 		if f == nil || tw.Type(f.binHeader[0]) != t && !f.typ.reads(t) {
 			if !inHeader {
 				m, err := skip_T(w, b[n:], t, depth)

@@ -57,6 +57,12 @@ var (
 	_ wire = compactWire(0)
 )
 
+// binaryWire's appends are Go's append of a few bytes, which is what the
+// compiler does best. Measured on the small struct, both slower: writing
+// within the capacity by reslicing (b[:l+8], then PutUint64 into b[l:]:
+// 287 instructions against append's 239; the reslice and the subslice each
+// check and mask), and a field's header and value in one append of 11
+// bytes (272 against 241).
 type binaryWire uint8
 
 func (binaryWire) fixed() bool { return true }
