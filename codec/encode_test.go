@@ -93,3 +93,45 @@ func marshalAppendPaths(t *testing.T, o codec.Options, v any) {
 		}
 	}
 }
+
+// Whatever room b starts with, and wherever it runs out (before a fixed-
+// size field, inside a string, inside a nested struct or list), one-pass
+// MarshalAppend writes the sized encoding's bytes.
+func TestMarshalAppendEveryRoom(t *testing.T) {
+	type inner struct {
+		A int64  `thrift:"a,1"`
+		S string `thrift:"s,2"`
+		B bool   `thrift:"b,3"`
+	}
+	type mixed struct {
+		A int64   `thrift:"a,1"`
+		S string  `thrift:"s,2"`
+		B int32   `thrift:"b,3"`
+		C bool    `thrift:"c,4"`
+		L []int64 `thrift:"l,5"`
+		D float64 `thrift:"d,6"`
+		E int16   `thrift:"e,7"`
+		F int8    `thrift:"f,8"`
+		P *inner  `thrift:"p,9"`
+		G int64   `thrift:"g,10"`
+		I []inner `thrift:"i,11"`
+		H int32   `thrift:"h,12"`
+	}
+	for _, s := range []string{"", "x", strings.Repeat("y", 40)} {
+		v := &mixed{A: -1, S: s, B: 2, C: true, L: []int64{1, 2, 3}, D: 0.5, E: -3, F: 4,
+			P: &inner{A: 5, S: s, B: true}, G: 6, I: []inner{{A: 7, S: s}, {B: true}}, H: 8}
+		for _, p := range protocols {
+			o := codec.Options{Protocol: p}
+			want, err := o.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for room := 0; room <= len(want)+2; room++ {
+				got, err := o.MarshalAppend(append(make([]byte, 0, 1+room), 0xee), v)
+				if err != nil || got[0] != 0xee || !bytes.Equal(got[1:], want) {
+					t.Fatalf("%v, string of %d, room %d: %v\n got %x\nwant %x", p, len(s), room, err, got, want)
+				}
+			}
+		}
+	}
+}
