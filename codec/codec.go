@@ -26,7 +26,9 @@ type Options struct {
 	NoCopy bool
 
 	// MaxDepth bounds the nesting of structs and containers a decode
-	// accepts. 0 means DefaultMaxDepth.
+	// accepts and an encode writes, counted alike: what encodes decodes
+	// with the same MaxDepth, and a value that refers to itself is an
+	// ErrDepth error, not a stack overflow. 0 means DefaultMaxDepth.
 	MaxDepth int
 
 	// NonStrict accepts binary message headers in the old non-strict form
@@ -69,9 +71,9 @@ func (o Options) size(si *structInfo, p unsafex.Pointer) (int, error) {
 	var n int
 	var err error
 	if o.Protocol == Compact {
-		n, err = sizeStructCompact(compactWire(0), p, si)
+		n, err = sizeStructCompact(compactWire(0), p, si, o.depth())
 	} else {
-		n, err = sizeStructBinary(binaryWire(0), p, si)
+		n, err = sizeStructBinary(binaryWire(0), p, si, o.depth())
 	}
 	if err != nil {
 		return 0, prefix(err, si)
@@ -111,9 +113,9 @@ func (o Options) marshalAppend(b []byte, si *structInfo, p unsafex.Pointer) ([]b
 	var out []byte
 	var err error
 	if o.Protocol == Compact {
-		out, err = appendStructCompact(compactWire(0), b, p, si)
+		out, err = appendStructCompact(compactWire(0), b, p, si, o.depth())
 	} else {
-		out, err = appendStructBinary(binaryWire(0), b, p, si)
+		out, err = appendStructBinary(binaryWire(0), b, p, si, o.depth())
 	}
 	if err != nil {
 		return b, prefix(err, si)
@@ -124,14 +126,23 @@ func (o Options) marshalAppend(b []byte, si *structInfo, p unsafex.Pointer) ([]b
 func (o Options) append(b []byte, si *structInfo, p unsafex.Pointer) ([]byte, error) {
 	var err error
 	if o.Protocol == Compact {
-		b, err = appendStructCompact(compactWire(0), b, p, si)
+		b, err = appendStructCompact(compactWire(0), b, p, si, o.depth())
 	} else {
-		b, err = appendStructBinary(binaryWire(0), b, p, si)
+		b, err = appendStructBinary(binaryWire(0), b, p, si, o.depth())
 	}
 	if err != nil {
 		return b, prefix(err, si)
 	}
 	return b, nil
+}
+
+// depth is the depth the walkers start a top-level struct with: MaxDepth
+// levels in all.
+func (o Options) depth() int {
+	if o.MaxDepth <= 0 {
+		return DefaultMaxDepth - 1
+	}
+	return o.MaxDepth - 1
 }
 
 // Marshal returns v's encoding; v is a pointer to a struct.
@@ -180,10 +191,7 @@ func (o Options) Consume(b []byte, v any) (int, error) {
 
 func (o Options) consume(b []byte, si *structInfo, p unsafex.Pointer) (int, error) {
 	d := getDecoder(o.NoCopy)
-	depth := o.MaxDepth
-	if depth <= 0 {
-		depth = DefaultMaxDepth
-	}
+	depth := o.depth() + 1
 	var n int
 	var err error
 	switch {

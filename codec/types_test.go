@@ -148,7 +148,7 @@ func TestRecursiveAndDepth(t *testing.T) {
 	for i := range 100 {
 		head = &recursive{V: int32(i), Next: head}
 	}
-	b, err := codec.Marshal(head)
+	b, err := (codec.Options{MaxDepth: 200}).Marshal(head)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,6 +275,84 @@ func TestArenaValuesIndependent(t *testing.T) {
 		runtime.GC()
 		if v.B[0] != 3 || v.U[0] != 'u' || v.S != "ss" || *v.G != 2.5 || cap(v.A) != 2 || cap(v.T) != 2 {
 			t.Errorf("protocol %d: %+v", p, v)
+		}
+	}
+}
+
+// Encoding counts depth as decoding does: a chain the decoder takes at the
+// default limit encodes, one level more fails both ways; a value that
+// refers to itself is ErrDepth, not a stack overflow.
+func TestEncodeDepth(t *testing.T) {
+	chain := func(n int) *recursive {
+		var head *recursive
+		for i := range n {
+			head = &recursive{V: int32(i), Next: head}
+		}
+		return head
+	}
+	for _, p := range protocols {
+		o := codec.Options{Protocol: p}
+		b, err := o.Marshal(chain(codec.DefaultMaxDepth))
+		if err != nil {
+			t.Fatalf("%v, %d levels: %v", p, codec.DefaultMaxDepth, err)
+		}
+		if err := o.Unmarshal(b, new(recursive)); err != nil {
+			t.Fatalf("%v, %d levels decode: %v", p, codec.DefaultMaxDepth, err)
+		}
+		if _, err := o.Marshal(chain(codec.DefaultMaxDepth + 1)); !errors.Is(err, codec.ErrDepth) {
+			t.Fatalf("%v, %d levels: %v", p, codec.DefaultMaxDepth+1, err)
+		}
+		b, _ = (codec.Options{Protocol: p, MaxDepth: 100}).Marshal(chain(codec.DefaultMaxDepth + 1))
+		if err := o.Unmarshal(b, new(recursive)); !errors.Is(err, codec.ErrDepth) {
+			t.Fatalf("%v, %d levels decode: %v", p, codec.DefaultMaxDepth+1, err)
+		}
+
+		// Through lists: the deepest that encodes by default decodes,
+		// one deeper (encoded with a higher limit) does not.
+		type nest struct {
+			L []*nest `thrift:"l,1"`
+		}
+		nested := func(n int) *nest {
+			v := &nest{}
+			for range n {
+				v = &nest{L: []*nest{v}}
+			}
+			return v
+		}
+		deepest := 0
+		for n := 1; n < 100; n++ {
+			if _, err := o.Marshal(nested(n)); err != nil {
+				break
+			}
+			deepest = n
+		}
+		b, _ = o.Marshal(nested(deepest))
+		if err := o.Unmarshal(b, new(nest)); err != nil {
+			t.Fatalf("%v: %d lists deep, encoded, does not decode: %v", p, deepest, err)
+		}
+		b, _ = (codec.Options{Protocol: p, MaxDepth: 200}).Marshal(nested(deepest + 1))
+		if err := o.Unmarshal(b, new(nest)); !errors.Is(err, codec.ErrDepth) {
+			t.Fatalf("%v: %d lists deep did not encode, but decodes: %v", p, deepest+1, err)
+		}
+
+		loop := &recursive{V: 1}
+		loop.Next = loop
+		if _, err := o.Size(loop); !errors.Is(err, codec.ErrDepth) {
+			t.Errorf("%v: Size of a loop: %v", p, err)
+		}
+		if _, err := o.Marshal(loop); !errors.Is(err, codec.ErrDepth) {
+			t.Errorf("%v: Marshal of a loop: %v", p, err)
+		}
+		if _, err := o.MarshalAppend(make([]byte, 0, 64), loop); !errors.Is(err, codec.ErrDepth) {
+			t.Errorf("%v: MarshalAppend of a loop: %v", p, err)
+		}
+		type ring struct {
+			L []*ring `thrift:"l,1"`
+		}
+		r := &ring{}
+		r.L = []*ring{r}
+		if _, err := o.MarshalAppend(make([]byte, 0, 64), r); !errors.Is(err, codec.ErrDepth) {
+			t.Errorf("%v: a list holding its own struct: %v", p, err)
 		}
 	}
 }

@@ -12,9 +12,14 @@ import (
 	"github.com/ringwire/ringwire/internal/unsafex"
 )
 
-func sizeStructBinary(w binaryWire, p unsafex.Pointer, si *structInfo) (int, error) {
+// The walkers that encode count depth as decoding does: a struct, list or
+// map nested in another takes a level, so that what encodes decodes with
+// the same MaxDepth, and a value that refers to itself is an error, not a
+// stack overflow.
+
+func sizeStructBinary(w binaryWire, p unsafex.Pointer, si *structInfo, depth int) (int, error) {
 	if w.fixed() && !si.union {
-		return sizeFixedStructBinary(w, p, si)
+		return sizeFixedStructBinary(w, p, si, depth)
 	}
 	n, last := 1, int16(0) // the stop
 	if si.unknown >= 0 {
@@ -36,7 +41,10 @@ func sizeStructBinary(w binaryWire, p unsafex.Pointer, si *structInfo) (int, err
 			if q.IsNil() {
 				continue
 			}
-			m, err := sizeStructBinary(w, q, f.typ.elem.st)
+			if depth <= 0 {
+				return 0, wrap(ErrDepth, f.name)
+			}
+			m, err := sizeStructBinary(w, q, f.typ.elem.st, depth-1)
 			if err != nil {
 				return 0, wrap(err, f.name)
 			}
@@ -62,7 +70,7 @@ func sizeStructBinary(w binaryWire, p unsafex.Pointer, si *structInfo) (int, err
 				n += w.sizeFieldBool(f.id, last)
 				break
 			}
-			m, err := sizeValueBinary(w, fp, f.typ)
+			m, err := sizeValueBinary(w, fp, f.typ, depth)
 			if err != nil {
 				return 0, wrap(err, f.name)
 			}
@@ -75,7 +83,7 @@ func sizeStructBinary(w binaryWire, p unsafex.Pointer, si *structInfo) (int, err
 
 // sizeFixedStruct is sizeStruct for binary: the fixed-size fields that are
 // always written add up to binFixed; only the others are walked.
-func sizeFixedStructBinary(w binaryWire, p unsafex.Pointer, si *structInfo) (int, error) {
+func sizeFixedStructBinary(w binaryWire, p unsafex.Pointer, si *structInfo, depth int) (int, error) {
 	n := si.binFixed
 	if si.unknown >= 0 {
 		n += len(*unsafex.As[[]byte](p.Add(uintptr(si.unknown))))
@@ -99,7 +107,10 @@ func sizeFixedStructBinary(w binaryWire, p unsafex.Pointer, si *structInfo) (int
 			if q.IsNil() {
 				continue
 			}
-			m, err := sizeStructBinary(w, q, f.typ.elem.st)
+			if depth <= 0 {
+				return 0, wrap(ErrDepth, f.name)
+			}
+			m, err := sizeStructBinary(w, q, f.typ.elem.st, depth-1)
 			if err != nil {
 				return 0, wrap(err, f.name)
 			}
@@ -119,7 +130,7 @@ func sizeFixedStructBinary(w binaryWire, p unsafex.Pointer, si *structInfo) (int
 				continue
 			}
 		}
-		m, err := sizeValueBinary(w, fp, f.typ)
+		m, err := sizeValueBinary(w, fp, f.typ, depth)
 		if err != nil {
 			return 0, wrap(err, f.name)
 		}
@@ -128,7 +139,7 @@ func sizeFixedStructBinary(w binaryWire, p unsafex.Pointer, si *structInfo) (int
 	return n, nil
 }
 
-func sizeValueBinary(w binaryWire, p unsafex.Pointer, ti *typeInfo) (int, error) {
+func sizeValueBinary(w binaryWire, p unsafex.Pointer, ti *typeInfo, depth int) (int, error) {
 	switch ti.kind {
 	case kBool, kI8:
 		return 1, nil
@@ -153,16 +164,22 @@ func sizeValueBinary(w binaryWire, p unsafex.Pointer, ti *typeInfo) (int, error)
 	case kUUID:
 		return 16, nil
 	case kStruct:
-		return sizeStructBinary(w, p, ti.st)
+		if depth <= 0 {
+			return 0, ErrDepth
+		}
+		return sizeStructBinary(w, p, ti.st, depth-1)
 	case kPtr:
 		q := p.Load()
 		if q.IsNil() {
 			// A nil pointer where a value must go (a list element or a
 			// required field's struct): the zero value goes.
-			return sizeZeroBinary(w, ti.elem)
+			return sizeZeroBinary(w, ti.elem, depth)
 		}
-		return sizeValueBinary(w, q, ti.elem)
+		return sizeValueBinary(w, q, ti.elem, depth)
 	case kList:
+		if depth <= 0 {
+			return 0, ErrDepth
+		}
 		data, n := p.Slice()
 		if n > math.MaxInt32 {
 			return 0, errLength(n, "elements")
@@ -184,16 +201,19 @@ func sizeValueBinary(w binaryWire, p unsafex.Pointer, ti *typeInfo) (int, error)
 			return size, nil
 		case kPtr:
 			if st := ti.elem.elem; st.kind == kStruct {
+				if depth <= 1 && n > 0 {
+					return 0, wrap(ErrDepth, "[0]") // the elements' structs, as sizeValue would say
+				}
 				for i, q := range unsafex.Slice[unsafex.Pointer](data, n) {
 					if q.IsNil() {
-						m, err := sizeZeroBinary(w, st)
+						m, err := sizeZeroBinary(w, st, depth-1)
 						if err != nil {
 							return 0, wrap(err, fmt.Sprintf("[%d]", i))
 						}
 						size += m // written as an empty struct
 						continue
 					}
-					m, err := sizeStructBinary(w, q, st.st)
+					m, err := sizeStructBinary(w, q, st.st, depth-2)
 					if err != nil {
 						return 0, wrap(err, fmt.Sprintf("[%d]", i))
 					}
@@ -203,7 +223,7 @@ func sizeValueBinary(w binaryWire, p unsafex.Pointer, ti *typeInfo) (int, error)
 			}
 		}
 		for i := range n {
-			m, err := sizeValueBinary(w, data.Add(uintptr(i)*ti.elem.size), ti.elem)
+			m, err := sizeValueBinary(w, data.Add(uintptr(i)*ti.elem.size), ti.elem, depth-1)
 			if err != nil {
 				return 0, wrap(err, fmt.Sprintf("[%d]", i))
 			}
@@ -211,7 +231,7 @@ func sizeValueBinary(w binaryWire, p unsafex.Pointer, ti *typeInfo) (int, error)
 		}
 		return size, nil
 	case kMap:
-		return sizeMapBinary(w, p, ti)
+		return sizeMapBinary(w, p, ti, depth)
 	}
 	return 0, fmt.Errorf("%w: kind %d", ErrType, ti.kind)
 }
@@ -226,17 +246,20 @@ func sizeBytesBinary(w binaryWire, n int) (int, error) {
 // sizeZero is the size of ti's zero value, what a nil pointer in a list or
 // map is written as: a struct with no field set is its stop, unless it has
 // required fields, which makes it an error.
-func sizeZeroBinary(w binaryWire, ti *typeInfo) (int, error) {
+func sizeZeroBinary(w binaryWire, ti *typeInfo, depth int) (int, error) {
 	if ti.kind == kStruct {
 		if ti.st.required > 0 {
 			return 0, errNilRequired(ti)
 		}
 		return 1, nil
 	}
-	return sizeValueBinary(w, ti.zero, ti)
+	return sizeValueBinary(w, ti.zero, ti, depth)
 }
 
-func sizeMapBinary(w binaryWire, p unsafex.Pointer, ti *typeInfo) (int, error) {
+func sizeMapBinary(w binaryWire, p unsafex.Pointer, ti *typeInfo, depth int) (int, error) {
+	if depth <= 0 {
+		return 0, ErrDepth
+	}
 	if ti.mapFast != 0 {
 		return sizeMapFastBinary(w, p, ti, ti.mapFast)
 	}
@@ -251,11 +274,11 @@ func sizeMapBinary(w binaryWire, p unsafex.Pointer, ti *typeInfo) (int, error) {
 	for it := m.MapRange(); it.Next(); {
 		k.Elem().SetIterKey(it)
 		v.Elem().SetIterValue(it)
-		a, err := sizeValueBinary(w, kp, ti.key)
+		a, err := sizeValueBinary(w, kp, ti.key, depth-1)
 		if err != nil {
 			return 0, wrap(err, fmt.Sprintf("[%v]", k.Elem()))
 		}
-		b, err := sizeValueBinary(w, vp, ti.elem)
+		b, err := sizeValueBinary(w, vp, ti.elem, depth-1)
 		if err != nil {
 			return 0, wrap(err, fmt.Sprintf("[%v]", k.Elem()))
 		}
@@ -268,7 +291,7 @@ func sizeMapBinary(w binaryWire, p unsafex.Pointer, ti *typeInfo) (int, error) {
 // checks what sizeStruct checks, so that MarshalAppend can write in one
 // pass without sizing first (measured: sizing was a third of encoding a
 // medium struct).
-func appendStructBinary(w binaryWire, b []byte, p unsafex.Pointer, si *structInfo) ([]byte, error) {
+func appendStructBinary(w binaryWire, b []byte, p unsafex.Pointer, si *structInfo, depth int) ([]byte, error) {
 	last, set := int16(0), 0
 	var err error
 	for i := range si.fields {
@@ -304,7 +327,10 @@ func appendStructBinary(w binaryWire, b []byte, p unsafex.Pointer, si *structInf
 			if q.IsNil() {
 				continue
 			}
-			if b, err = appendStructBinary(w, w.appendField(b, f, last), q, f.typ.elem.st); err != nil {
+			if depth <= 0 {
+				return b, wrap(ErrDepth, f.name)
+			}
+			if b, err = appendStructBinary(w, w.appendField(b, f, last), q, f.typ.elem.st, depth-1); err != nil {
 				return b, wrap(err, f.name)
 			}
 		case opListI64:
@@ -326,7 +352,7 @@ func appendStructBinary(w binaryWire, b []byte, p unsafex.Pointer, si *structInf
 				b = w.appendI32(b, v)
 			}
 		case opListString, opListStructPtr:
-			if b, err = appendValueBinary(w, w.appendField(b, f, last), fp, f.typ); err != nil {
+			if b, err = appendValueBinary(w, w.appendField(b, f, last), fp, f.typ, depth); err != nil {
 				return b, wrap(err, f.name)
 			}
 		default:
@@ -348,7 +374,7 @@ func appendStructBinary(w binaryWire, b []byte, p unsafex.Pointer, si *structInf
 			}
 			if f.typ.wire == tw.Bool {
 				b = w.appendFieldBool(b, loadBool(fp, f.typ), f.id, last)
-			} else if b, err = appendValueBinary(w, w.appendField(b, f, last), fp, f.typ); err != nil {
+			} else if b, err = appendValueBinary(w, w.appendField(b, f, last), fp, f.typ, depth); err != nil {
 				return b, wrap(err, f.name)
 			}
 		}
@@ -360,7 +386,7 @@ func appendStructBinary(w binaryWire, b []byte, p unsafex.Pointer, si *structInf
 	return append(b, 0), nil
 }
 
-func appendValueBinary(w binaryWire, b []byte, p unsafex.Pointer, ti *typeInfo) ([]byte, error) {
+func appendValueBinary(w binaryWire, b []byte, p unsafex.Pointer, ti *typeInfo, depth int) ([]byte, error) {
 	switch ti.kind {
 	case kBool:
 		return w.appendBool(b, *unsafex.As[bool](p)), nil
@@ -395,7 +421,10 @@ func appendValueBinary(w binaryWire, b []byte, p unsafex.Pointer, ti *typeInfo) 
 	case kUUID:
 		return append(b, unsafex.As[[16]byte](p)[:]...), nil
 	case kStruct:
-		return appendStructBinary(w, b, p, ti.st)
+		if depth <= 0 {
+			return b, ErrDepth
+		}
+		return appendStructBinary(w, b, p, ti.st, depth-1)
 	case kPtr:
 		q := p.Load()
 		if q.IsNil() {
@@ -409,8 +438,11 @@ func appendValueBinary(w binaryWire, b []byte, p unsafex.Pointer, ti *typeInfo) 
 			}
 			q = ti.elem.zero
 		}
-		return appendValueBinary(w, b, q, ti.elem)
+		return appendValueBinary(w, b, q, ti.elem, depth)
 	case kList:
+		if depth <= 0 {
+			return b, ErrDepth
+		}
 		data, n := p.Slice()
 		if n > math.MaxInt32 {
 			return b, errLength(n, "elements")
@@ -437,6 +469,9 @@ func appendValueBinary(w binaryWire, b []byte, p unsafex.Pointer, ti *typeInfo) 
 			return b, nil
 		case kPtr:
 			if st := ti.elem.elem; st.kind == kStruct {
+				if depth <= 1 && n > 0 {
+					return b, wrap(ErrDepth, "[0]") // the elements' structs, as appendValue would say
+				}
 				var err error
 				for i, q := range unsafex.Slice[unsafex.Pointer](data, n) {
 					if q.IsNil() {
@@ -444,7 +479,7 @@ func appendValueBinary(w binaryWire, b []byte, p unsafex.Pointer, ti *typeInfo) 
 							return b, wrap(errNilRequired(st), fmt.Sprintf("[%d]", i))
 						}
 						b = append(b, 0) // written as an empty struct
-					} else if b, err = appendStructBinary(w, b, q, st.st); err != nil {
+					} else if b, err = appendStructBinary(w, b, q, st.st, depth-2); err != nil {
 						return b, wrap(err, fmt.Sprintf("[%d]", i))
 					}
 				}
@@ -453,12 +488,15 @@ func appendValueBinary(w binaryWire, b []byte, p unsafex.Pointer, ti *typeInfo) 
 		}
 		var err error
 		for i := range n {
-			if b, err = appendValueBinary(w, b, data.Add(uintptr(i)*ti.elem.size), ti.elem); err != nil {
+			if b, err = appendValueBinary(w, b, data.Add(uintptr(i)*ti.elem.size), ti.elem, depth-1); err != nil {
 				return b, wrap(err, fmt.Sprintf("[%d]", i))
 			}
 		}
 		return b, nil
 	case kMap:
+		if depth <= 0 {
+			return b, ErrDepth
+		}
 		if ti.mapFast != 0 {
 			return appendMapFastBinary(w, b, p, ti, ti.mapFast)
 		}
@@ -473,8 +511,8 @@ func appendValueBinary(w binaryWire, b []byte, p unsafex.Pointer, ti *typeInfo) 
 		for it := m.MapRange(); it.Next(); {
 			k.Elem().SetIterKey(it)
 			v.Elem().SetIterValue(it)
-			if b, err = appendValueBinary(w, b, kp, ti.key); err == nil {
-				b, err = appendValueBinary(w, b, vp, ti.elem)
+			if b, err = appendValueBinary(w, b, kp, ti.key, depth-1); err == nil {
+				b, err = appendValueBinary(w, b, vp, ti.elem, depth-1)
 			}
 			if err != nil {
 				return b, wrap(err, fmt.Sprintf("[%v]", k.Elem()))

@@ -12,9 +12,14 @@ import (
 	"github.com/ringwire/ringwire/internal/unsafex"
 )
 
-func sizeStructCompact(w compactWire, p unsafex.Pointer, si *structInfo) (int, error) {
+// The walkers that encode count depth as decoding does: a struct, list or
+// map nested in another takes a level, so that what encodes decodes with
+// the same MaxDepth, and a value that refers to itself is an error, not a
+// stack overflow.
+
+func sizeStructCompact(w compactWire, p unsafex.Pointer, si *structInfo, depth int) (int, error) {
 	if w.fixed() && !si.union {
-		return sizeFixedStructCompact(w, p, si)
+		return sizeFixedStructCompact(w, p, si, depth)
 	}
 	n, last := 1, int16(0) // the stop
 	if si.unknown >= 0 {
@@ -36,7 +41,10 @@ func sizeStructCompact(w compactWire, p unsafex.Pointer, si *structInfo) (int, e
 			if q.IsNil() {
 				continue
 			}
-			m, err := sizeStructCompact(w, q, f.typ.elem.st)
+			if depth <= 0 {
+				return 0, wrap(ErrDepth, f.name)
+			}
+			m, err := sizeStructCompact(w, q, f.typ.elem.st, depth-1)
 			if err != nil {
 				return 0, wrap(err, f.name)
 			}
@@ -62,7 +70,7 @@ func sizeStructCompact(w compactWire, p unsafex.Pointer, si *structInfo) (int, e
 				n += w.sizeFieldBool(f.id, last)
 				break
 			}
-			m, err := sizeValueCompact(w, fp, f.typ)
+			m, err := sizeValueCompact(w, fp, f.typ, depth)
 			if err != nil {
 				return 0, wrap(err, f.name)
 			}
@@ -75,7 +83,7 @@ func sizeStructCompact(w compactWire, p unsafex.Pointer, si *structInfo) (int, e
 
 // sizeFixedStruct is sizeStruct for binary: the fixed-size fields that are
 // always written add up to binFixed; only the others are walked.
-func sizeFixedStructCompact(w compactWire, p unsafex.Pointer, si *structInfo) (int, error) {
+func sizeFixedStructCompact(w compactWire, p unsafex.Pointer, si *structInfo, depth int) (int, error) {
 	n := si.binFixed
 	if si.unknown >= 0 {
 		n += len(*unsafex.As[[]byte](p.Add(uintptr(si.unknown))))
@@ -99,7 +107,10 @@ func sizeFixedStructCompact(w compactWire, p unsafex.Pointer, si *structInfo) (i
 			if q.IsNil() {
 				continue
 			}
-			m, err := sizeStructCompact(w, q, f.typ.elem.st)
+			if depth <= 0 {
+				return 0, wrap(ErrDepth, f.name)
+			}
+			m, err := sizeStructCompact(w, q, f.typ.elem.st, depth-1)
 			if err != nil {
 				return 0, wrap(err, f.name)
 			}
@@ -119,7 +130,7 @@ func sizeFixedStructCompact(w compactWire, p unsafex.Pointer, si *structInfo) (i
 				continue
 			}
 		}
-		m, err := sizeValueCompact(w, fp, f.typ)
+		m, err := sizeValueCompact(w, fp, f.typ, depth)
 		if err != nil {
 			return 0, wrap(err, f.name)
 		}
@@ -128,7 +139,7 @@ func sizeFixedStructCompact(w compactWire, p unsafex.Pointer, si *structInfo) (i
 	return n, nil
 }
 
-func sizeValueCompact(w compactWire, p unsafex.Pointer, ti *typeInfo) (int, error) {
+func sizeValueCompact(w compactWire, p unsafex.Pointer, ti *typeInfo, depth int) (int, error) {
 	switch ti.kind {
 	case kBool, kI8:
 		return 1, nil
@@ -153,16 +164,22 @@ func sizeValueCompact(w compactWire, p unsafex.Pointer, ti *typeInfo) (int, erro
 	case kUUID:
 		return 16, nil
 	case kStruct:
-		return sizeStructCompact(w, p, ti.st)
+		if depth <= 0 {
+			return 0, ErrDepth
+		}
+		return sizeStructCompact(w, p, ti.st, depth-1)
 	case kPtr:
 		q := p.Load()
 		if q.IsNil() {
 			// A nil pointer where a value must go (a list element or a
 			// required field's struct): the zero value goes.
-			return sizeZeroCompact(w, ti.elem)
+			return sizeZeroCompact(w, ti.elem, depth)
 		}
-		return sizeValueCompact(w, q, ti.elem)
+		return sizeValueCompact(w, q, ti.elem, depth)
 	case kList:
+		if depth <= 0 {
+			return 0, ErrDepth
+		}
 		data, n := p.Slice()
 		if n > math.MaxInt32 {
 			return 0, errLength(n, "elements")
@@ -184,16 +201,19 @@ func sizeValueCompact(w compactWire, p unsafex.Pointer, ti *typeInfo) (int, erro
 			return size, nil
 		case kPtr:
 			if st := ti.elem.elem; st.kind == kStruct {
+				if depth <= 1 && n > 0 {
+					return 0, wrap(ErrDepth, "[0]") // the elements' structs, as sizeValue would say
+				}
 				for i, q := range unsafex.Slice[unsafex.Pointer](data, n) {
 					if q.IsNil() {
-						m, err := sizeZeroCompact(w, st)
+						m, err := sizeZeroCompact(w, st, depth-1)
 						if err != nil {
 							return 0, wrap(err, fmt.Sprintf("[%d]", i))
 						}
 						size += m // written as an empty struct
 						continue
 					}
-					m, err := sizeStructCompact(w, q, st.st)
+					m, err := sizeStructCompact(w, q, st.st, depth-2)
 					if err != nil {
 						return 0, wrap(err, fmt.Sprintf("[%d]", i))
 					}
@@ -203,7 +223,7 @@ func sizeValueCompact(w compactWire, p unsafex.Pointer, ti *typeInfo) (int, erro
 			}
 		}
 		for i := range n {
-			m, err := sizeValueCompact(w, data.Add(uintptr(i)*ti.elem.size), ti.elem)
+			m, err := sizeValueCompact(w, data.Add(uintptr(i)*ti.elem.size), ti.elem, depth-1)
 			if err != nil {
 				return 0, wrap(err, fmt.Sprintf("[%d]", i))
 			}
@@ -211,7 +231,7 @@ func sizeValueCompact(w compactWire, p unsafex.Pointer, ti *typeInfo) (int, erro
 		}
 		return size, nil
 	case kMap:
-		return sizeMapCompact(w, p, ti)
+		return sizeMapCompact(w, p, ti, depth)
 	}
 	return 0, fmt.Errorf("%w: kind %d", ErrType, ti.kind)
 }
@@ -226,17 +246,20 @@ func sizeBytesCompact(w compactWire, n int) (int, error) {
 // sizeZero is the size of ti's zero value, what a nil pointer in a list or
 // map is written as: a struct with no field set is its stop, unless it has
 // required fields, which makes it an error.
-func sizeZeroCompact(w compactWire, ti *typeInfo) (int, error) {
+func sizeZeroCompact(w compactWire, ti *typeInfo, depth int) (int, error) {
 	if ti.kind == kStruct {
 		if ti.st.required > 0 {
 			return 0, errNilRequired(ti)
 		}
 		return 1, nil
 	}
-	return sizeValueCompact(w, ti.zero, ti)
+	return sizeValueCompact(w, ti.zero, ti, depth)
 }
 
-func sizeMapCompact(w compactWire, p unsafex.Pointer, ti *typeInfo) (int, error) {
+func sizeMapCompact(w compactWire, p unsafex.Pointer, ti *typeInfo, depth int) (int, error) {
+	if depth <= 0 {
+		return 0, ErrDepth
+	}
 	if ti.mapFast != 0 {
 		return sizeMapFastCompact(w, p, ti, ti.mapFast)
 	}
@@ -251,11 +274,11 @@ func sizeMapCompact(w compactWire, p unsafex.Pointer, ti *typeInfo) (int, error)
 	for it := m.MapRange(); it.Next(); {
 		k.Elem().SetIterKey(it)
 		v.Elem().SetIterValue(it)
-		a, err := sizeValueCompact(w, kp, ti.key)
+		a, err := sizeValueCompact(w, kp, ti.key, depth-1)
 		if err != nil {
 			return 0, wrap(err, fmt.Sprintf("[%v]", k.Elem()))
 		}
-		b, err := sizeValueCompact(w, vp, ti.elem)
+		b, err := sizeValueCompact(w, vp, ti.elem, depth-1)
 		if err != nil {
 			return 0, wrap(err, fmt.Sprintf("[%v]", k.Elem()))
 		}
@@ -268,7 +291,7 @@ func sizeMapCompact(w compactWire, p unsafex.Pointer, ti *typeInfo) (int, error)
 // checks what sizeStruct checks, so that MarshalAppend can write in one
 // pass without sizing first (measured: sizing was a third of encoding a
 // medium struct).
-func appendStructCompact(w compactWire, b []byte, p unsafex.Pointer, si *structInfo) ([]byte, error) {
+func appendStructCompact(w compactWire, b []byte, p unsafex.Pointer, si *structInfo, depth int) ([]byte, error) {
 	last, set := int16(0), 0
 	var err error
 	for i := range si.fields {
@@ -304,7 +327,10 @@ func appendStructCompact(w compactWire, b []byte, p unsafex.Pointer, si *structI
 			if q.IsNil() {
 				continue
 			}
-			if b, err = appendStructCompact(w, w.appendField(b, f, last), q, f.typ.elem.st); err != nil {
+			if depth <= 0 {
+				return b, wrap(ErrDepth, f.name)
+			}
+			if b, err = appendStructCompact(w, w.appendField(b, f, last), q, f.typ.elem.st, depth-1); err != nil {
 				return b, wrap(err, f.name)
 			}
 		case opListI64:
@@ -326,7 +352,7 @@ func appendStructCompact(w compactWire, b []byte, p unsafex.Pointer, si *structI
 				b = w.appendI32(b, v)
 			}
 		case opListString, opListStructPtr:
-			if b, err = appendValueCompact(w, w.appendField(b, f, last), fp, f.typ); err != nil {
+			if b, err = appendValueCompact(w, w.appendField(b, f, last), fp, f.typ, depth); err != nil {
 				return b, wrap(err, f.name)
 			}
 		default:
@@ -348,7 +374,7 @@ func appendStructCompact(w compactWire, b []byte, p unsafex.Pointer, si *structI
 			}
 			if f.typ.wire == tw.Bool {
 				b = w.appendFieldBool(b, loadBool(fp, f.typ), f.id, last)
-			} else if b, err = appendValueCompact(w, w.appendField(b, f, last), fp, f.typ); err != nil {
+			} else if b, err = appendValueCompact(w, w.appendField(b, f, last), fp, f.typ, depth); err != nil {
 				return b, wrap(err, f.name)
 			}
 		}
@@ -360,7 +386,7 @@ func appendStructCompact(w compactWire, b []byte, p unsafex.Pointer, si *structI
 	return append(b, 0), nil
 }
 
-func appendValueCompact(w compactWire, b []byte, p unsafex.Pointer, ti *typeInfo) ([]byte, error) {
+func appendValueCompact(w compactWire, b []byte, p unsafex.Pointer, ti *typeInfo, depth int) ([]byte, error) {
 	switch ti.kind {
 	case kBool:
 		return w.appendBool(b, *unsafex.As[bool](p)), nil
@@ -395,7 +421,10 @@ func appendValueCompact(w compactWire, b []byte, p unsafex.Pointer, ti *typeInfo
 	case kUUID:
 		return append(b, unsafex.As[[16]byte](p)[:]...), nil
 	case kStruct:
-		return appendStructCompact(w, b, p, ti.st)
+		if depth <= 0 {
+			return b, ErrDepth
+		}
+		return appendStructCompact(w, b, p, ti.st, depth-1)
 	case kPtr:
 		q := p.Load()
 		if q.IsNil() {
@@ -409,8 +438,11 @@ func appendValueCompact(w compactWire, b []byte, p unsafex.Pointer, ti *typeInfo
 			}
 			q = ti.elem.zero
 		}
-		return appendValueCompact(w, b, q, ti.elem)
+		return appendValueCompact(w, b, q, ti.elem, depth)
 	case kList:
+		if depth <= 0 {
+			return b, ErrDepth
+		}
 		data, n := p.Slice()
 		if n > math.MaxInt32 {
 			return b, errLength(n, "elements")
@@ -437,6 +469,9 @@ func appendValueCompact(w compactWire, b []byte, p unsafex.Pointer, ti *typeInfo
 			return b, nil
 		case kPtr:
 			if st := ti.elem.elem; st.kind == kStruct {
+				if depth <= 1 && n > 0 {
+					return b, wrap(ErrDepth, "[0]") // the elements' structs, as appendValue would say
+				}
 				var err error
 				for i, q := range unsafex.Slice[unsafex.Pointer](data, n) {
 					if q.IsNil() {
@@ -444,7 +479,7 @@ func appendValueCompact(w compactWire, b []byte, p unsafex.Pointer, ti *typeInfo
 							return b, wrap(errNilRequired(st), fmt.Sprintf("[%d]", i))
 						}
 						b = append(b, 0) // written as an empty struct
-					} else if b, err = appendStructCompact(w, b, q, st.st); err != nil {
+					} else if b, err = appendStructCompact(w, b, q, st.st, depth-2); err != nil {
 						return b, wrap(err, fmt.Sprintf("[%d]", i))
 					}
 				}
@@ -453,12 +488,15 @@ func appendValueCompact(w compactWire, b []byte, p unsafex.Pointer, ti *typeInfo
 		}
 		var err error
 		for i := range n {
-			if b, err = appendValueCompact(w, b, data.Add(uintptr(i)*ti.elem.size), ti.elem); err != nil {
+			if b, err = appendValueCompact(w, b, data.Add(uintptr(i)*ti.elem.size), ti.elem, depth-1); err != nil {
 				return b, wrap(err, fmt.Sprintf("[%d]", i))
 			}
 		}
 		return b, nil
 	case kMap:
+		if depth <= 0 {
+			return b, ErrDepth
+		}
 		if ti.mapFast != 0 {
 			return appendMapFastCompact(w, b, p, ti, ti.mapFast)
 		}
@@ -473,8 +511,8 @@ func appendValueCompact(w compactWire, b []byte, p unsafex.Pointer, ti *typeInfo
 		for it := m.MapRange(); it.Next(); {
 			k.Elem().SetIterKey(it)
 			v.Elem().SetIterValue(it)
-			if b, err = appendValueCompact(w, b, kp, ti.key); err == nil {
-				b, err = appendValueCompact(w, b, vp, ti.elem)
+			if b, err = appendValueCompact(w, b, kp, ti.key, depth-1); err == nil {
+				b, err = appendValueCompact(w, b, vp, ti.elem, depth-1)
 			}
 			if err != nil {
 				return b, wrap(err, fmt.Sprintf("[%v]", k.Elem()))

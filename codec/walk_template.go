@@ -22,9 +22,14 @@ import (
 
 type wireT = binaryWire // what genwalk replaces; so that this file type-checks as the binary copy
 
-func sizeStruct_T(w wireT, p unsafex.Pointer, si *structInfo) (int, error) {
+// The walkers that encode count depth as decoding does: a struct, list or
+// map nested in another takes a level, so that what encodes decodes with
+// the same MaxDepth, and a value that refers to itself is an error, not a
+// stack overflow.
+
+func sizeStruct_T(w wireT, p unsafex.Pointer, si *structInfo, depth int) (int, error) {
 	if w.fixed() && !si.union {
-		return sizeFixedStruct_T(w, p, si)
+		return sizeFixedStruct_T(w, p, si, depth)
 	}
 	n, last := 1, int16(0) // the stop
 	if si.unknown >= 0 {
@@ -46,7 +51,10 @@ func sizeStruct_T(w wireT, p unsafex.Pointer, si *structInfo) (int, error) {
 			if q.IsNil() {
 				continue
 			}
-			m, err := sizeStruct_T(w, q, f.typ.elem.st)
+			if depth <= 0 {
+				return 0, wrap(ErrDepth, f.name)
+			}
+			m, err := sizeStruct_T(w, q, f.typ.elem.st, depth-1)
 			if err != nil {
 				return 0, wrap(err, f.name)
 			}
@@ -72,7 +80,7 @@ func sizeStruct_T(w wireT, p unsafex.Pointer, si *structInfo) (int, error) {
 				n += w.sizeFieldBool(f.id, last)
 				break
 			}
-			m, err := sizeValue_T(w, fp, f.typ)
+			m, err := sizeValue_T(w, fp, f.typ, depth)
 			if err != nil {
 				return 0, wrap(err, f.name)
 			}
@@ -85,7 +93,7 @@ func sizeStruct_T(w wireT, p unsafex.Pointer, si *structInfo) (int, error) {
 
 // sizeFixedStruct is sizeStruct for binary: the fixed-size fields that are
 // always written add up to binFixed; only the others are walked.
-func sizeFixedStruct_T(w wireT, p unsafex.Pointer, si *structInfo) (int, error) {
+func sizeFixedStruct_T(w wireT, p unsafex.Pointer, si *structInfo, depth int) (int, error) {
 	n := si.binFixed
 	if si.unknown >= 0 {
 		n += len(*unsafex.As[[]byte](p.Add(uintptr(si.unknown))))
@@ -109,7 +117,10 @@ func sizeFixedStruct_T(w wireT, p unsafex.Pointer, si *structInfo) (int, error) 
 			if q.IsNil() {
 				continue
 			}
-			m, err := sizeStruct_T(w, q, f.typ.elem.st)
+			if depth <= 0 {
+				return 0, wrap(ErrDepth, f.name)
+			}
+			m, err := sizeStruct_T(w, q, f.typ.elem.st, depth-1)
 			if err != nil {
 				return 0, wrap(err, f.name)
 			}
@@ -129,7 +140,7 @@ func sizeFixedStruct_T(w wireT, p unsafex.Pointer, si *structInfo) (int, error) 
 				continue
 			}
 		}
-		m, err := sizeValue_T(w, fp, f.typ)
+		m, err := sizeValue_T(w, fp, f.typ, depth)
 		if err != nil {
 			return 0, wrap(err, f.name)
 		}
@@ -138,7 +149,7 @@ func sizeFixedStruct_T(w wireT, p unsafex.Pointer, si *structInfo) (int, error) 
 	return n, nil
 }
 
-func sizeValue_T(w wireT, p unsafex.Pointer, ti *typeInfo) (int, error) {
+func sizeValue_T(w wireT, p unsafex.Pointer, ti *typeInfo, depth int) (int, error) {
 	switch ti.kind {
 	case kBool, kI8:
 		return 1, nil
@@ -163,16 +174,22 @@ func sizeValue_T(w wireT, p unsafex.Pointer, ti *typeInfo) (int, error) {
 	case kUUID:
 		return 16, nil
 	case kStruct:
-		return sizeStruct_T(w, p, ti.st)
+		if depth <= 0 {
+			return 0, ErrDepth
+		}
+		return sizeStruct_T(w, p, ti.st, depth-1)
 	case kPtr:
 		q := p.Load()
 		if q.IsNil() {
 			// A nil pointer where a value must go (a list element or a
 			// required field's struct): the zero value goes.
-			return sizeZero_T(w, ti.elem)
+			return sizeZero_T(w, ti.elem, depth)
 		}
-		return sizeValue_T(w, q, ti.elem)
+		return sizeValue_T(w, q, ti.elem, depth)
 	case kList:
+		if depth <= 0 {
+			return 0, ErrDepth
+		}
 		data, n := p.Slice()
 		if n > math.MaxInt32 {
 			return 0, errLength(n, "elements")
@@ -194,16 +211,19 @@ func sizeValue_T(w wireT, p unsafex.Pointer, ti *typeInfo) (int, error) {
 			return size, nil
 		case kPtr:
 			if st := ti.elem.elem; st.kind == kStruct {
+				if depth <= 1 && n > 0 {
+					return 0, wrap(ErrDepth, "[0]") // the elements' structs, as sizeValue would say
+				}
 				for i, q := range unsafex.Slice[unsafex.Pointer](data, n) {
 					if q.IsNil() {
-						m, err := sizeZero_T(w, st)
+						m, err := sizeZero_T(w, st, depth-1)
 						if err != nil {
 							return 0, wrap(err, fmt.Sprintf("[%d]", i))
 						}
 						size += m // written as an empty struct
 						continue
 					}
-					m, err := sizeStruct_T(w, q, st.st)
+					m, err := sizeStruct_T(w, q, st.st, depth-2)
 					if err != nil {
 						return 0, wrap(err, fmt.Sprintf("[%d]", i))
 					}
@@ -213,7 +233,7 @@ func sizeValue_T(w wireT, p unsafex.Pointer, ti *typeInfo) (int, error) {
 			}
 		}
 		for i := range n {
-			m, err := sizeValue_T(w, data.Add(uintptr(i)*ti.elem.size), ti.elem)
+			m, err := sizeValue_T(w, data.Add(uintptr(i)*ti.elem.size), ti.elem, depth-1)
 			if err != nil {
 				return 0, wrap(err, fmt.Sprintf("[%d]", i))
 			}
@@ -221,7 +241,7 @@ func sizeValue_T(w wireT, p unsafex.Pointer, ti *typeInfo) (int, error) {
 		}
 		return size, nil
 	case kMap:
-		return sizeMap_T(w, p, ti)
+		return sizeMap_T(w, p, ti, depth)
 	}
 	return 0, fmt.Errorf("%w: kind %d", ErrType, ti.kind)
 }
@@ -236,17 +256,20 @@ func sizeBytes_T(w wireT, n int) (int, error) {
 // sizeZero is the size of ti's zero value, what a nil pointer in a list or
 // map is written as: a struct with no field set is its stop, unless it has
 // required fields, which makes it an error.
-func sizeZero_T(w wireT, ti *typeInfo) (int, error) {
+func sizeZero_T(w wireT, ti *typeInfo, depth int) (int, error) {
 	if ti.kind == kStruct {
 		if ti.st.required > 0 {
 			return 0, errNilRequired(ti)
 		}
 		return 1, nil
 	}
-	return sizeValue_T(w, ti.zero, ti)
+	return sizeValue_T(w, ti.zero, ti, depth)
 }
 
-func sizeMap_T(w wireT, p unsafex.Pointer, ti *typeInfo) (int, error) {
+func sizeMap_T(w wireT, p unsafex.Pointer, ti *typeInfo, depth int) (int, error) {
+	if depth <= 0 {
+		return 0, ErrDepth
+	}
 	if ti.mapFast != 0 {
 		return sizeMapFast_T(w, p, ti, ti.mapFast)
 	}
@@ -261,11 +284,11 @@ func sizeMap_T(w wireT, p unsafex.Pointer, ti *typeInfo) (int, error) {
 	for it := m.MapRange(); it.Next(); {
 		k.Elem().SetIterKey(it)
 		v.Elem().SetIterValue(it)
-		a, err := sizeValue_T(w, kp, ti.key)
+		a, err := sizeValue_T(w, kp, ti.key, depth-1)
 		if err != nil {
 			return 0, wrap(err, fmt.Sprintf("[%v]", k.Elem()))
 		}
-		b, err := sizeValue_T(w, vp, ti.elem)
+		b, err := sizeValue_T(w, vp, ti.elem, depth-1)
 		if err != nil {
 			return 0, wrap(err, fmt.Sprintf("[%v]", k.Elem()))
 		}
@@ -278,7 +301,7 @@ func sizeMap_T(w wireT, p unsafex.Pointer, ti *typeInfo) (int, error) {
 // checks what sizeStruct checks, so that MarshalAppend can write in one
 // pass without sizing first (measured: sizing was a third of encoding a
 // medium struct).
-func appendStruct_T(w wireT, b []byte, p unsafex.Pointer, si *structInfo) ([]byte, error) {
+func appendStruct_T(w wireT, b []byte, p unsafex.Pointer, si *structInfo, depth int) ([]byte, error) {
 	last, set := int16(0), 0
 	var err error
 	for i := range si.fields {
@@ -314,7 +337,10 @@ func appendStruct_T(w wireT, b []byte, p unsafex.Pointer, si *structInfo) ([]byt
 			if q.IsNil() {
 				continue
 			}
-			if b, err = appendStruct_T(w, w.appendField(b, f, last), q, f.typ.elem.st); err != nil {
+			if depth <= 0 {
+				return b, wrap(ErrDepth, f.name)
+			}
+			if b, err = appendStruct_T(w, w.appendField(b, f, last), q, f.typ.elem.st, depth-1); err != nil {
 				return b, wrap(err, f.name)
 			}
 		case opListI64:
@@ -336,7 +362,7 @@ func appendStruct_T(w wireT, b []byte, p unsafex.Pointer, si *structInfo) ([]byt
 				b = w.appendI32(b, v)
 			}
 		case opListString, opListStructPtr:
-			if b, err = appendValue_T(w, w.appendField(b, f, last), fp, f.typ); err != nil {
+			if b, err = appendValue_T(w, w.appendField(b, f, last), fp, f.typ, depth); err != nil {
 				return b, wrap(err, f.name)
 			}
 		default:
@@ -358,7 +384,7 @@ func appendStruct_T(w wireT, b []byte, p unsafex.Pointer, si *structInfo) ([]byt
 			}
 			if f.typ.wire == tw.Bool {
 				b = w.appendFieldBool(b, loadBool(fp, f.typ), f.id, last)
-			} else if b, err = appendValue_T(w, w.appendField(b, f, last), fp, f.typ); err != nil {
+			} else if b, err = appendValue_T(w, w.appendField(b, f, last), fp, f.typ, depth); err != nil {
 				return b, wrap(err, f.name)
 			}
 		}
@@ -370,7 +396,7 @@ func appendStruct_T(w wireT, b []byte, p unsafex.Pointer, si *structInfo) ([]byt
 	return append(b, 0), nil
 }
 
-func appendValue_T(w wireT, b []byte, p unsafex.Pointer, ti *typeInfo) ([]byte, error) {
+func appendValue_T(w wireT, b []byte, p unsafex.Pointer, ti *typeInfo, depth int) ([]byte, error) {
 	switch ti.kind {
 	case kBool:
 		return w.appendBool(b, *unsafex.As[bool](p)), nil
@@ -405,7 +431,10 @@ func appendValue_T(w wireT, b []byte, p unsafex.Pointer, ti *typeInfo) ([]byte, 
 	case kUUID:
 		return append(b, unsafex.As[[16]byte](p)[:]...), nil
 	case kStruct:
-		return appendStruct_T(w, b, p, ti.st)
+		if depth <= 0 {
+			return b, ErrDepth
+		}
+		return appendStruct_T(w, b, p, ti.st, depth-1)
 	case kPtr:
 		q := p.Load()
 		if q.IsNil() {
@@ -419,8 +448,11 @@ func appendValue_T(w wireT, b []byte, p unsafex.Pointer, ti *typeInfo) ([]byte, 
 			}
 			q = ti.elem.zero
 		}
-		return appendValue_T(w, b, q, ti.elem)
+		return appendValue_T(w, b, q, ti.elem, depth)
 	case kList:
+		if depth <= 0 {
+			return b, ErrDepth
+		}
 		data, n := p.Slice()
 		if n > math.MaxInt32 {
 			return b, errLength(n, "elements")
@@ -447,6 +479,9 @@ func appendValue_T(w wireT, b []byte, p unsafex.Pointer, ti *typeInfo) ([]byte, 
 			return b, nil
 		case kPtr:
 			if st := ti.elem.elem; st.kind == kStruct {
+				if depth <= 1 && n > 0 {
+					return b, wrap(ErrDepth, "[0]") // the elements' structs, as appendValue would say
+				}
 				var err error
 				for i, q := range unsafex.Slice[unsafex.Pointer](data, n) {
 					if q.IsNil() {
@@ -454,7 +489,7 @@ func appendValue_T(w wireT, b []byte, p unsafex.Pointer, ti *typeInfo) ([]byte, 
 							return b, wrap(errNilRequired(st), fmt.Sprintf("[%d]", i))
 						}
 						b = append(b, 0) // written as an empty struct
-					} else if b, err = appendStruct_T(w, b, q, st.st); err != nil {
+					} else if b, err = appendStruct_T(w, b, q, st.st, depth-2); err != nil {
 						return b, wrap(err, fmt.Sprintf("[%d]", i))
 					}
 				}
@@ -463,12 +498,15 @@ func appendValue_T(w wireT, b []byte, p unsafex.Pointer, ti *typeInfo) ([]byte, 
 		}
 		var err error
 		for i := range n {
-			if b, err = appendValue_T(w, b, data.Add(uintptr(i)*ti.elem.size), ti.elem); err != nil {
+			if b, err = appendValue_T(w, b, data.Add(uintptr(i)*ti.elem.size), ti.elem, depth-1); err != nil {
 				return b, wrap(err, fmt.Sprintf("[%d]", i))
 			}
 		}
 		return b, nil
 	case kMap:
+		if depth <= 0 {
+			return b, ErrDepth
+		}
 		if ti.mapFast != 0 {
 			return appendMapFast_T(w, b, p, ti, ti.mapFast)
 		}
@@ -483,8 +521,8 @@ func appendValue_T(w wireT, b []byte, p unsafex.Pointer, ti *typeInfo) ([]byte, 
 		for it := m.MapRange(); it.Next(); {
 			k.Elem().SetIterKey(it)
 			v.Elem().SetIterValue(it)
-			if b, err = appendValue_T(w, b, kp, ti.key); err == nil {
-				b, err = appendValue_T(w, b, vp, ti.elem)
+			if b, err = appendValue_T(w, b, kp, ti.key, depth-1); err == nil {
+				b, err = appendValue_T(w, b, vp, ti.elem, depth-1)
 			}
 			if err != nil {
 				return b, wrap(err, fmt.Sprintf("[%v]", k.Elem()))
