@@ -1,6 +1,7 @@
 package codec_test
 
 import (
+	"bytes"
 	"errors"
 	"reflect"
 	"testing"
@@ -120,6 +121,82 @@ func TestUnknownFieldsKept(t *testing.T) {
 		in.A = 2
 		if !reflect.DeepEqual(&out, in) {
 			t.Errorf("protocol %d: %+v, want %+v", p, out, *in)
+		}
+	}
+}
+
+// richer has fields of every kind older does not know.
+type richer struct {
+	A     int32             `thrift:"a,1"`
+	C     int64             `thrift:"c,2"`
+	Flag  bool              `thrift:"flag,3"`
+	Off   bool              `thrift:"off,4"`
+	D     float64           `thrift:"d,5"`
+	S     string            `thrift:"s,6"`
+	I8    int8              `thrift:"i8,7"`
+	I16   int16             `thrift:"i16,8"`
+	U     [16]byte          `thrift:"u,9"`
+	Bools []bool            `thrift:"bools,10"`
+	M     map[string]int64  `thrift:"m,11"`
+	Empty map[int32]string  `thrift:"empty,12"`
+	Item  *leaf             `thrift:"item,40"`
+	Deep  [][]int32         `thrift:"deep,300"`
+	Set   []string          `thrift:"set,13" frugal:"13,default,set<string>"`
+	Nest  map[int32][]*leaf `thrift:"nest,14"`
+}
+
+type leaf struct {
+	X int32  `thrift:"x,1"`
+	S string `thrift:"s,2"`
+	B bool   `thrift:"b,3"`
+}
+
+// Kept unknown fields are held in binary, as Kitex holds them, whichever
+// protocol they came in: a value read in one protocol and written in the
+// other carries them intact.
+func TestUnknownFieldsAcrossProtocols(t *testing.T) {
+	in := &richer{A: 1, C: 2, Flag: true, D: -0.25, S: "s", I8: -8, I16: 300, U: [16]byte{1, 15: 2},
+		Bools: []bool{true, false, true}, M: map[string]int64{"k": -5}, Empty: map[int32]string{},
+		Item: &leaf{X: 9, S: "nine", B: true}, Deep: [][]int32{{1}, {}, {-2, 3}}, Set: []string{"x"},
+		Nest: map[int32][]*leaf{4: {{X: 4}}}}
+	// Kept from compact, the bytes are those kept from binary: binary's.
+	var kept [2][]byte
+	for i, p := range protocols {
+		b, _ := codec.Options{Protocol: p}.Marshal(in)
+		var old older
+		if err := (codec.Options{Protocol: p}).Unmarshal(b, &old); err != nil {
+			t.Fatal(err)
+		}
+		kept[i] = reflect.ValueOf(old).FieldByName("_unknownFields").Bytes()
+	}
+	// But for an empty map's key and value types, which compact does not
+	// carry: written 0 (stop), as no reader checks an empty map's types.
+	emptyMap := func(k, v byte) []byte { return []byte{0x0d, 0, 12, k, v, 0, 0, 0, 0} }
+	kept[0] = bytes.Replace(kept[0], emptyMap(8, 11), emptyMap(0, 0), 1)
+	if !bytes.Equal(kept[0], kept[1]) || len(kept[0]) == 0 {
+		t.Fatalf("kept from binary %x\nkept from compact %x", kept[0], kept[1])
+	}
+	for _, from := range protocols {
+		for _, to := range protocols {
+			b, err := codec.Options{Protocol: from}.Marshal(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var old older
+			if err := (codec.Options{Protocol: from}).Unmarshal(b, &old); err != nil {
+				t.Fatalf("%v: %v", from, err)
+			}
+			b, err = codec.Options{Protocol: to}.Marshal(&old)
+			if err != nil {
+				t.Fatalf("%v -> %v: %v", from, to, err)
+			}
+			if n, _ := (codec.Options{Protocol: to}).Size(&old); n != len(b) {
+				t.Errorf("%v -> %v: Size %d, wrote %d", from, to, n, len(b))
+			}
+			var out richer
+			if err := (codec.Options{Protocol: to}).Unmarshal(b, &out); err != nil || !reflect.DeepEqual(&out, in) {
+				t.Fatalf("%v -> %v: %v\n got %+v\nwant %+v", from, to, err, &out, in)
+			}
 		}
 	}
 }

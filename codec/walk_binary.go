@@ -23,7 +23,11 @@ func sizeStructBinary(w binaryWire, p unsafex.Pointer, si *structInfo, depth int
 	}
 	n, last := 1, int16(0) // the stop
 	if si.unknown >= 0 {
-		n += len(*unsafex.As[[]byte](p.Add(uintptr(si.unknown))))
+		m, err := w.unknownSize(*unsafex.As[[]byte](p.Add(uintptr(si.unknown))))
+		if err != nil {
+			return 0, err
+		}
+		n += m
 	}
 	set := 0
 	for i := range si.fields {
@@ -86,7 +90,11 @@ func sizeStructBinary(w binaryWire, p unsafex.Pointer, si *structInfo, depth int
 func sizeFixedStructBinary(w binaryWire, p unsafex.Pointer, si *structInfo, depth int) (int, error) {
 	n := si.binFixed
 	if si.unknown >= 0 {
-		n += len(*unsafex.As[[]byte](p.Add(uintptr(si.unknown))))
+		m, err := w.unknownSize(*unsafex.As[[]byte](p.Add(uintptr(si.unknown))))
+		if err != nil {
+			return 0, err
+		}
+		n += m
 	}
 	for _, i := range si.binVar {
 		f := &si.fields[i]
@@ -381,7 +389,9 @@ func appendStructBinary(w binaryWire, b []byte, p unsafex.Pointer, si *structInf
 		last = f.id
 	}
 	if si.unknown >= 0 {
-		b = append(b, *unsafex.As[[]byte](p.Add(uintptr(si.unknown)))...)
+		if b, err = w.appendKept(b, *unsafex.As[[]byte](p.Add(uintptr(si.unknown))), last); err != nil {
+			return b, err
+		}
 	}
 	return append(b, 0), nil
 }
@@ -562,7 +572,11 @@ func decodeStructBinary(w binaryWire, d *decoder, b []byte, p unsafex.Pointer, s
 				n += m
 			}
 			if f == nil && unknown != nil {
-				*unknown = w.appendUnknown(*unknown, b[start:valueAt], b[valueAt:n], t, id, bv)
+				kept, err := w.keepUnknown(*unknown, b[start:valueAt], b[valueAt:n], t, id, bv)
+				if err != nil {
+					return 0, wrapField(err, si, f, id)
+				}
+				*unknown = kept
 			}
 			continue
 		}

@@ -33,7 +33,11 @@ func sizeStruct_T(w wireT, p unsafex.Pointer, si *structInfo, depth int) (int, e
 	}
 	n, last := 1, int16(0) // the stop
 	if si.unknown >= 0 {
-		n += len(*unsafex.As[[]byte](p.Add(uintptr(si.unknown))))
+		m, err := w.unknownSize(*unsafex.As[[]byte](p.Add(uintptr(si.unknown))))
+		if err != nil {
+			return 0, err
+		}
+		n += m
 	}
 	set := 0
 	for i := range si.fields {
@@ -96,7 +100,11 @@ func sizeStruct_T(w wireT, p unsafex.Pointer, si *structInfo, depth int) (int, e
 func sizeFixedStruct_T(w wireT, p unsafex.Pointer, si *structInfo, depth int) (int, error) {
 	n := si.binFixed
 	if si.unknown >= 0 {
-		n += len(*unsafex.As[[]byte](p.Add(uintptr(si.unknown))))
+		m, err := w.unknownSize(*unsafex.As[[]byte](p.Add(uintptr(si.unknown))))
+		if err != nil {
+			return 0, err
+		}
+		n += m
 	}
 	for _, i := range si.binVar {
 		f := &si.fields[i]
@@ -391,7 +399,9 @@ func appendStruct_T(w wireT, b []byte, p unsafex.Pointer, si *structInfo, depth 
 		last = f.id
 	}
 	if si.unknown >= 0 {
-		b = append(b, *unsafex.As[[]byte](p.Add(uintptr(si.unknown)))...)
+		if b, err = w.appendKept(b, *unsafex.As[[]byte](p.Add(uintptr(si.unknown))), last); err != nil {
+			return b, err
+		}
 	}
 	return append(b, 0), nil
 }
@@ -572,7 +582,11 @@ func decodeStruct_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, si *struct
 				n += m
 			}
 			if f == nil && unknown != nil {
-				*unknown = w.appendUnknown(*unknown, b[start:valueAt], b[valueAt:n], t, id, bv)
+				kept, err := w.keepUnknown(*unknown, b[start:valueAt], b[valueAt:n], t, id, bv)
+				if err != nil {
+					return 0, wrapField(err, si, f, id)
+				}
+				*unknown = kept
 			}
 			continue
 		}

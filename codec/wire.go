@@ -44,12 +44,19 @@ type wire interface {
 	consumeBinary(b []byte) ([]byte, int)
 	skip(b []byte, t tw.Type, depth int) int
 
-	// appendUnknown appends an unknown field, its header and value as
-	// they came, to a struct's kept unknown fields: as they are in
-	// binary; in compact with the header rewritten absolute (type and
-	// id, not a delta from the field before), so that it can be written
-	// back after any field.
-	appendUnknown(dst, header, value []byte, t tw.Type, id int16, v bool) []byte
+	// appendFieldBegin appends a field header of type t and id, last
+	// being the id of the field written before it in the struct.
+	appendFieldBegin(b []byte, t tw.Type, id, last int16) []byte
+
+	// Unknown fields are kept in a struct's _unknownFields in the binary
+	// protocol, as Kitex keeps them, whichever protocol they came in
+	// (transcode.go). keepUnknown appends one as it came (header and
+	// value) to the kept ones; unknownSize and appendKept size and write
+	// the kept ones in this protocol, last being the id of the field
+	// written before them.
+	keepUnknown(dst, header, value []byte, t tw.Type, id int16, v bool) ([]byte, error)
+	unknownSize(kept []byte) (int, error)
+	appendKept(b, kept []byte, last int16) ([]byte, error)
 }
 
 var (
@@ -126,19 +133,41 @@ func (binaryWire) consumeFieldBegin(b []byte, _ int16) (tw.Type, int16, bool, bo
 // that consumeFieldBegin inlines, calling nothing.
 var codeTruncated = func() int { _, _, n := tw.Binary.ConsumeFieldBegin(nil); return n }()
 
-func (binaryWire) appendUnknown(dst, header, value []byte, _ tw.Type, _ int16, _ bool) []byte {
-	return append(append(dst, header...), value...)
+func (binaryWire) appendFieldBegin(b []byte, t tw.Type, id, _ int16) []byte {
+	return tw.Binary.AppendFieldBegin(b, t, id)
+}
+func (binaryWire) keepUnknown(dst, header, value []byte, _ tw.Type, _ int16, _ bool) ([]byte, error) {
+	return append(append(dst, header...), value...), nil
+}
+func (binaryWire) unknownSize(kept []byte) (int, error) { return len(kept), nil }
+func (binaryWire) appendKept(b, kept []byte, _ int16) ([]byte, error) {
+	return append(b, kept...), nil
 }
 
 type compactWire uint16
 
 func (compactWire) fixed() bool { return false }
 
-func (compactWire) appendUnknown(dst, _, value []byte, t tw.Type, id int16, v bool) []byte {
+func (compactWire) appendFieldBegin(b []byte, t tw.Type, id, last int16) []byte {
+	return tw.Compact.AppendFieldBegin(b, t, id, last)
+}
+func (w compactWire) keepUnknown(dst, _, value []byte, t tw.Type, id int16, v bool) ([]byte, error) {
 	if t == tw.Bool {
-		return tw.Compact.AppendFieldBool(dst, v, id, id)
+		return binaryWire(0).appendFieldBool(dst, v, id, 0), nil
 	}
-	return append(tw.Compact.AppendFieldBegin(dst, t, id, id), value...)
+	dst = tw.Binary.AppendFieldBegin(dst, t, id)
+	dst, _, err := transcode(w, binaryWire(0), dst, value, t, DefaultMaxDepth)
+	return dst, err
+}
+func (w compactWire) unknownSize(kept []byte) (int, error) {
+	scratch := scratchPool.Get().(*[]byte)
+	defer scratchPool.Put(scratch)
+	out, err := transcodeFields(binaryWire(0), w, (*scratch)[:0], kept, 0)
+	*scratch = out[:0]
+	return len(out), err
+}
+func (w compactWire) appendKept(b, kept []byte, last int16) ([]byte, error) {
+	return transcodeFields(binaryWire(0), w, b, kept, last)
 }
 
 func (compactWire) appendField(b []byte, f *fieldInfo, last int16) []byte {
