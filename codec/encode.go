@@ -67,3 +67,12 @@ func loadBool(p unsafex.Pointer, ti *typeInfo) bool {
 	}
 	return *unsafex.As[bool](p)
 }
+
+// keyPath is a map key as an error path element: a long string key cut
+// short, so that an error about a 2 GiB key does not hold a copy of it.
+func keyPath(k any) string {
+	if s, ok := k.(string); ok && len(s) > 64 {
+		return fmt.Sprintf("[%q...]", s[:64])
+	}
+	return fmt.Sprintf("[%v]", k)
+}

@@ -603,7 +603,9 @@ func decodeStructBinary(w binaryWire, d *decoder, b []byte, p unsafex.Pointer, s
 			case opString:
 				var v []byte
 				if v, m = w.consumeBinary(b[n:]); m > 0 {
-					if len(v) > 0 && !d.noCopy {
+					if len(v) == 0 {
+						v = nil // "", not an empty string that pins the input (found by review)
+					} else if !d.noCopy {
 						v = d.copyBytes(v)
 					}
 					*unsafex.As[string](fp) = unsafex.String(v)
@@ -685,7 +687,9 @@ func decodePlainStructBinary(w binaryWire, d *decoder, b []byte, p unsafex.Point
 		case opString:
 			var v []byte
 			if v, m = w.consumeBinary(b[n:]); m > 0 {
-				if len(v) > 0 && !d.noCopy {
+				if len(v) == 0 {
+					v = nil // "", not an empty string that pins the input (found by review)
+				} else if !d.noCopy {
 					v = d.copyBytes(v)
 				}
 				*unsafex.As[string](fp) = unsafex.String(v)
@@ -871,7 +875,11 @@ func decodeListBinary(w binaryWire, d *decoder, b []byte, p unsafex.Pointer, ti 
 	// it grows as elements arrive, doubling (found by review: 20 KB of
 	// input asked for 20 MB before its first element failed).
 	first := count
-	if size := int(ti.elem.size); size > 0 {
+	size := int(ti.elem.size)
+	if e := ti.elem; e.kind == kPtr && e.elem.kind == kStruct {
+		size += int(e.elem.size) // decodeElems allocates the structs too (found by review)
+	}
+	if size > 0 {
 		first = min(count, max(1, max(listBudget, 16*len(b))/size))
 	}
 	for done := 0; done < count; {
@@ -967,11 +975,14 @@ func decodeMapBinary(w binaryWire, d *decoder, b []byte, p unsafex.Pointer, ti *
 }
 func sizeMapOfBinary[K comparable, V any](w binaryWire, p unsafex.Pointer, ti *typeInfo) (int, error) {
 	m := *unsafex.As[map[K]V](p)
+	if len(m) > math.MaxInt32 {
+		return 0, errLength(len(m), "entries")
+	}
 	size := w.sizeMapBegin(len(m))
 	for k, v := range m {
 		a, b := sizeScalarBinary(w, &k), sizeScalarBinary(w, &v)
 		if a < 0 || b < 0 {
-			return 0, wrap(fmt.Errorf("%w: a string of 2 GiB or more", ErrTooLong), fmt.Sprintf("[%v]", k))
+			return 0, wrap(fmt.Errorf("%w: a string of 2 GiB or more", ErrTooLong), keyPath(k))
 		}
 		size += a + b
 	}
@@ -990,7 +1001,7 @@ func appendMapOfBinary[K comparable, V any](w binaryWire, b []byte, p unsafex.Po
 			b, ok = appendScalarBinary(w, b, &v)
 		}
 		if !ok {
-			return b, wrap(fmt.Errorf("%w: a string of 2 GiB or more", ErrTooLong), fmt.Sprintf("[%v]", k))
+			return b, wrap(fmt.Errorf("%w: a string of 2 GiB or more", ErrTooLong), keyPath(k))
 		}
 	}
 	return b, nil
@@ -1067,14 +1078,20 @@ func sizeScalarBinary(w binaryWire, x any) int {
 	panic("codec: no scalar coder for a typed map's key or value")
 }
 
-// appendScalar appends the value x points to; false for a string too long
-// for its length field.
+// appendScalar appends the value x points to; false, and nothing appended,
+// for a string too long for its length field.
 func appendScalarBinary(w binaryWire, b []byte, x any) ([]byte, bool) {
 	switch v := x.(type) {
 	case *string:
-		return w.appendString(b, *v), len(*v) <= math.MaxInt32
+		if len(*v) > math.MaxInt32 {
+			return b, false
+		}
+		return w.appendString(b, *v), true
 	case *[]byte:
-		return w.appendString(b, unsafex.String(*v)), len(*v) <= math.MaxInt32
+		if len(*v) > math.MaxInt32 {
+			return b, false
+		}
+		return w.appendString(b, unsafex.String(*v)), true
 	case *int32:
 		return w.appendI32(b, *v), true
 	case *int64:
