@@ -694,6 +694,13 @@ func decodePlainStructBinary(w binaryWire, d *decoder, b []byte, p unsafex.Point
 				}
 				*unsafex.As[string](fp) = unsafex.String(v)
 			}
+		case opI16:
+			*unsafex.As[int16](fp), m = w.consumeI16(b[n:])
+		case opI8:
+			if n >= len(b) {
+				return 0, wrap(tw.ErrTruncated, f.name)
+			}
+			*unsafex.As[byte](fp), m = b[n], 1
 		case opListI64, opListI32, opListString, opListStructPtr:
 			var err error
 			if m, err = decodeListBinary(w, d, b[n:], fp, f.typ, depth); err != nil {

@@ -704,6 +704,13 @@ func decodePlainStruct_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, si *s
 				}
 				*unsafex.As[string](fp) = unsafex.String(v)
 			}
+		case opI16:
+			*unsafex.As[int16](fp), m = w.consumeI16(b[n:])
+		case opI8:
+			if n >= len(b) {
+				return 0, wrap(tw.ErrTruncated, f.name)
+			}
+			*unsafex.As[byte](fp), m = b[n], 1
 		case opListI64, opListI32, opListString, opListStructPtr:
 			var err error
 			if m, err = decodeList_T(w, d, b[n:], fp, f.typ, depth); err != nil {
