@@ -111,3 +111,22 @@ func TestBenchPattern(t *testing.T) {
 		t.Error("the pattern also matches encode-small-compact")
 	}
 }
+
+// ringwire's other columns (ringwire-write) are not peers: the best-peer
+// ratio skips them.
+func TestRenderSkipsOwnColumns(t *testing.T) {
+	const out = `BenchmarkCodec/encode/ringwire         	1000	        20.0 ns/op	       0 B/op	       0 allocs/op
+BenchmarkCodec/encode/ringwire-write   	1000	        10.0 ns/op	       0 B/op	       0 allocs/op
+BenchmarkCodec/encode/kitex            	1000	        40.0 ns/op	       0 B/op	       0 allocs/op
+`
+	samples := map[string][]result{}
+	var order []string
+	for _, r := range parse(out) {
+		order = append(order, r.name)
+		samples[r.name] = append(samples[r.name], r)
+	}
+	table := render(suite{key: "codec", title: "t", bench: "Codec", goal: "kitex"}, order, samples, nil, 1, "1s", 1)
+	if want := "| 0.50x | 0.50x |"; !strings.Contains(table, want) {
+		t.Errorf("table lacks %q:\n%s", want, table)
+	}
+}
