@@ -47,7 +47,10 @@ type Writer interface {
 
 // compile returns the compiled struct v points to.
 func compile(v any) (*structInfo, unsafex.Pointer, error) {
-	c := infoOf(v)
+	c := cached(v) // inlined: an atomic load and a probe
+	if c == nil {
+		c = compileType(v)
+	}
 	if c.err != nil {
 		return nil, unsafex.Pointer{}, c.err
 	}

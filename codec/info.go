@@ -198,13 +198,54 @@ func (s *structInfo) index(id int16) int {
 	return -1
 }
 
-// cache maps a *struct type to what compiling it gave. Reads are one atomic
-// load and a map lookup by the type's word (a lookup by reflect.Type,
-// hashing an interface, was a quarter of encoding a small struct); a miss
-// compiles under the lock and publishes a new map.
+// cache maps a *struct type to what compiling it gave: an open-addressed
+// table keyed by the type's word (unsafex.TypeKey), replaced whole under
+// the lock when a type is added. A read is one atomic load and a probe with
+// no call, so that infoOf inlines (a Go map's lookup is a runtime call,
+// which put infoOf past the inliner's budget; a lookup by reflect.Type,
+// hashing an interface, was a quarter of encoding a small struct).
 var cache struct {
-	mu sync.Mutex
-	m  atomic.Pointer[map[uintptr]*compiled] // by unsafex.TypeKey
+	mu  sync.Mutex
+	tab atomic.Pointer[typeTable]
+}
+
+// typeTable is the cache's table: a power-of-two number of slots, at most
+// half of them used, so that probes are short and always end at a free slot.
+type typeTable struct {
+	mask  uintptr
+	slots []typeSlot
+	n     int
+}
+
+type typeSlot struct {
+	key uintptr
+	c   *compiled
+}
+
+// slot returns where key is, or the free slot where it would go.
+func (t *typeTable) slot(key uintptr) *typeSlot {
+	// Fibonacci hashing of the aligned word, in 64 bits on every platform.
+	for i := uintptr(uint64(key>>4) * 0x9e3779b97f4a7c15 >> 32); ; i++ {
+		if s := &t.slots[i&t.mask]; s.key == key || s.c == nil {
+			return s
+		}
+	}
+}
+
+// with returns a copy of t with key added, grown to keep it half free.
+func (t *typeTable) with(key uintptr, c *compiled) *typeTable {
+	size := len(t.slots)
+	if 2*(t.n+1) > size {
+		size *= 2
+	}
+	nt := &typeTable{mask: uintptr(size - 1), slots: make([]typeSlot, size), n: t.n + 1}
+	for _, s := range t.slots {
+		if s.c != nil {
+			*nt.slot(s.key) = s
+		}
+	}
+	*nt.slot(key) = typeSlot{key, c}
+	return nt
 }
 
 // compiled is a compiled type, or the error compiling it gave.
@@ -217,14 +258,16 @@ type compiled struct {
 // points to, compileType doing it the first time. (It is a lookup per
 // Options method; a Codec holds its table and makes none.)
 func infoOf(v any) *compiled {
-	c := (*cache.m.Load())[unsafex.TypeKey(v)]
-	if c == nil {
-		c = compileType(v)
+	if c := cached(v); c != nil {
+		return c
 	}
-	return c
+	return compileType(v)
 }
 
-func init() { cache.m.Store(new(map[uintptr]*compiled)) }
+// cached is infoOf's read: an atomic load and a probe, inlined.
+func cached(v any) *compiled { return cache.tab.Load().slot(unsafex.TypeKey(v)).c }
+
+func init() { cache.tab.Store(&typeTable{mask: 15, slots: make([]typeSlot, 16)}) }
 
 // compileType compiles v's type under the lock, unless a racing call did,
 // and publishes a new map with it.
@@ -232,8 +275,8 @@ func compileType(v any) *compiled {
 	key, t := unsafex.TypeKey(v), reflect.TypeOf(v)
 	cache.mu.Lock()
 	defer cache.mu.Unlock()
-	old := cache.m.Load()
-	if c := (*old)[key]; c != nil {
+	old := cache.tab.Load()
+	if c := old.slot(key).c; c != nil {
 		return c
 	}
 	c := new(compiled)
@@ -246,12 +289,7 @@ func compileType(v any) *compiled {
 	if t == nil {
 		return c // nil: nothing to remember it by
 	}
-	m := make(map[uintptr]*compiled, len(*old)+1)
-	for k, v := range *old {
-		m[k] = v
-	}
-	m[key] = c
-	cache.m.Store(&m)
+	cache.tab.Store(old.with(key, c))
 	return c
 }
 
