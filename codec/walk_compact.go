@@ -920,6 +920,11 @@ func decodeElemsCompact(w compactWire, d *decoder, b []byte, data unsafex.Pointe
 	if st := ti.elem.elem; ti.elem.kind == kPtr && st.kind == kStruct {
 		// A list of pointers to structs: the structs in one allocation,
 		// not one each (frugal's batching), decoded in place.
+		// Each struct decoded by its walker directly, as decodeValue
+		// would after its depth check, made here once.
+		if depth-1 <= 0 {
+			return 0, wrap(ErrDepth, fmt.Sprintf("[%d]", from))
+		}
 		structs := unsafex.NewArray(st.goTyp, to-from)
 		for i := from; i < to; i++ {
 			q := structs.Add(uintptr(i-from) * st.size)
@@ -927,7 +932,13 @@ func decodeElemsCompact(w compactWire, d *decoder, b []byte, data unsafex.Pointe
 				initDefault(q, st)
 			}
 			data.Add(uintptr(i) * ti.elem.size).Store(q)
-			m, err := decodeValueCompact(w, d, b[n:], q, st, depth-1)
+			var m int
+			var err error
+			if st.st.plain {
+				m, err = decodePlainStructCompact(w, d, b[n:], q, st.st, depth-2)
+			} else {
+				m, err = decodeStructCompact(w, d, b[n:], q, st.st, depth-2)
+			}
 			if err != nil {
 				return 0, wrap(err, fmt.Sprintf("[%d]", i))
 			}

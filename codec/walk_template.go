@@ -930,6 +930,11 @@ func decodeElems_T(w wireT, d *decoder, b []byte, data unsafex.Pointer, from, to
 	if st := ti.elem.elem; ti.elem.kind == kPtr && st.kind == kStruct {
 		// A list of pointers to structs: the structs in one allocation,
 		// not one each (frugal's batching), decoded in place.
+		// Each struct decoded by its walker directly, as decodeValue
+		// would after its depth check, made here once.
+		if depth-1 <= 0 {
+			return 0, wrap(ErrDepth, fmt.Sprintf("[%d]", from))
+		}
 		structs := unsafex.NewArray(st.goTyp, to-from)
 		for i := from; i < to; i++ {
 			q := structs.Add(uintptr(i-from) * st.size)
@@ -937,7 +942,13 @@ func decodeElems_T(w wireT, d *decoder, b []byte, data unsafex.Pointer, from, to
 				initDefault(q, st)
 			}
 			data.Add(uintptr(i) * ti.elem.size).Store(q)
-			m, err := decodeValue_T(w, d, b[n:], q, st, depth-1)
+			var m int
+			var err error
+			if st.st.plain {
+				m, err = decodePlainStruct_T(w, d, b[n:], q, st.st, depth-2)
+			} else {
+				m, err = decodeStruct_T(w, d, b[n:], q, st.st, depth-2)
+			}
 			if err != nil {
 				return 0, wrap(err, fmt.Sprintf("[%d]", i))
 			}
