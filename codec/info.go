@@ -177,14 +177,6 @@ type fieldInfo struct {
 	reqBit    int  // its bit among the required fields
 }
 
-// field returns the field with id, or nil.
-func (s *structInfo) field(id int16) *fieldInfo {
-	if i := s.index(id); i >= 0 {
-		return &s.fields[i]
-	}
-	return nil
-}
-
 // index returns the index in fields of the field with id, or -1.
 func (s *structInfo) index(id int16) int {
 	if int(id) < len(s.byID) && id >= 0 {

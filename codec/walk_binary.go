@@ -547,6 +547,7 @@ func decodeStructBinary(w binaryWire, d *decoder, b []byte, p unsafex.Pointer, s
 	}
 	setID, set := int16(0), false // a union's field
 	n, last := 0, int16(0)
+	next := 0 // the field expected next: encoders write them in id order
 	for {
 		start := n
 		t, id, bv, inHeader, m := w.consumeFieldBegin(b[n:], last)
@@ -558,7 +559,13 @@ func decodeStructBinary(w binaryWire, d *decoder, b []byte, p unsafex.Pointer, s
 			break
 		}
 		last = id
-		f := si.field(id)
+		var f *fieldInfo
+		if next < len(si.fields) && si.fields[next].id == id {
+			f = &si.fields[next]
+			next++
+		} else if i := si.index(id); i >= 0 {
+			f, next = &si.fields[i], i+1
+		}
 		if f == nil || tw.Type(f.binHeader[0]) != t && !f.typ.reads(t) {
 			// Unknown, or known with another type: skipped, as Apache's
 			// and Kitex's generated readers do; an unknown one is kept
@@ -609,6 +616,18 @@ func decodeStructBinary(w binaryWire, d *decoder, b []byte, p unsafex.Pointer, s
 						v = d.copyBytes(v)
 					}
 					*unsafex.As[string](fp) = unsafex.String(v)
+				}
+			case opI16:
+				*unsafex.As[int16](fp), m = w.consumeI16(b[n:])
+			case opI8:
+				if n >= len(b) {
+					return 0, wrap(tw.ErrTruncated, f.name)
+				}
+				*unsafex.As[byte](fp), m = b[n], 1
+			case opListI64, opListI32, opListString, opListStructPtr:
+				var err error
+				if m, err = decodeListBinary(w, d, b[n:], fp, f.typ, depth); err != nil {
+					return 0, wrap(err, f.name)
 				}
 			default:
 				var err error

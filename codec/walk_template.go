@@ -557,6 +557,7 @@ func decodeStruct_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, si *struct
 	}
 	setID, set := int16(0), false // a union's field
 	n, last := 0, int16(0)
+	next := 0 // the field expected next: encoders write them in id order
 	for {
 		start := n
 		t, id, bv, inHeader, m := w.consumeFieldBegin(b[n:], last)
@@ -568,7 +569,13 @@ func decodeStruct_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, si *struct
 			break
 		}
 		last = id
-		f := si.field(id)
+		var f *fieldInfo
+		if next < len(si.fields) && si.fields[next].id == id {
+			f = &si.fields[next]
+			next++
+		} else if i := si.index(id); i >= 0 {
+			f, next = &si.fields[i], i+1
+		}
 		if f == nil || tw.Type(f.binHeader[0]) != t && !f.typ.reads(t) {
 			// Unknown, or known with another type: skipped, as Apache's
 			// and Kitex's generated readers do; an unknown one is kept
@@ -619,6 +626,18 @@ func decodeStruct_T(w wireT, d *decoder, b []byte, p unsafex.Pointer, si *struct
 						v = d.copyBytes(v)
 					}
 					*unsafex.As[string](fp) = unsafex.String(v)
+				}
+			case opI16:
+				*unsafex.As[int16](fp), m = w.consumeI16(b[n:])
+			case opI8:
+				if n >= len(b) {
+					return 0, wrap(tw.ErrTruncated, f.name)
+				}
+				*unsafex.As[byte](fp), m = b[n], 1
+			case opListI64, opListI32, opListString, opListStructPtr:
+				var err error
+				if m, err = decodeList_T(w, d, b[n:], fp, f.typ, depth); err != nil {
+					return 0, wrap(err, f.name)
 				}
 			default:
 				var err error
