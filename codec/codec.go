@@ -194,16 +194,15 @@ func (o Options) Consume(b []byte, v any) (int, error) {
 
 func (o Options) consume(b []byte, si *structInfo, p unsafex.Pointer) (int, error) {
 	d := getDecoder(o.NoCopy)
-	depth := o.depth() + 1
 	var n int
 	var err error
 	switch {
 	case o.Protocol == Compact:
-		n, err = decodeStructCompact(compactWire(0), d, b, p, si, depth-1)
+		n, err = decodeStructCompact(compactWire(0), d, b, p, si, o.depth())
 	case si.plain: // as decodeStruct would, a call level less
-		n, err = decodePlainStructBinary(binaryWire(0), d, b, p, si, depth-1)
+		n, err = decodePlainStructBinary(binaryWire(0), d, b, p, si, o.depth())
 	default:
-		n, err = decodeStructBinary(binaryWire(0), d, b, p, si, depth-1)
+		n, err = decodeStructBinary(binaryWire(0), d, b, p, si, o.depth())
 	}
 	putDecoder(d)
 	if err != nil {

@@ -88,10 +88,10 @@ func (d *decoder) copyBytes(v []byte) []byte {
 		return append([]byte(nil), v...)
 	}
 	if cap(d.arena)-len(d.arena) < len(v) {
-		// A chunk is 16 bytes or more, which the allocator aligns to 8:
-		// scalars carves 8-byte-aligned values relative to the chunk's
-		// start (found by review: a *int32 at an odd address when
-		// chunks could be smaller).
+		// A chunk is arenaChunk bytes or more, which the allocator
+		// aligns to 8 or better: scalars carves 8-byte-aligned values
+		// relative to the chunk's start (found by review: a *int32 at an
+		// odd address when chunks could be under 16 bytes).
 		d.arena = make([]byte, 0, max(len(v), arenaChunk))
 	}
 	start := len(d.arena)
