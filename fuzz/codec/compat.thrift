@@ -65,3 +65,16 @@ struct Sets {
   1: set<i32> plain
   2: set<i32> marked (go.tag = 'frugal:"2,default,set<i32>" json:"marked"')
 }
+
+// A service, for its generated args and result envelopes: rpc builds the
+// same envelopes from Go types with reflect.StructOf (envelope_test.go).
+exception Oops {
+  1: string why
+  2: i32 code
+}
+
+service Compat {
+  Everything echo(1: Everything e) throws (1: Oops oops)
+  i64 add(1: i64 a, 2: i64 b)
+  oneway void ping(1: string msg)
+}

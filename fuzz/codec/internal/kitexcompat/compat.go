@@ -3,6 +3,7 @@
 package compat
 
 import (
+	"context"
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
@@ -598,3 +599,256 @@ var fieldIDToName_Choice = map[int16]string{
 	2: "text",
 	3: "leaf",
 }
+
+type Oops struct {
+	Why  string `thrift:"why,1" frugal:"1,default,string" json:"why"`
+	Code int32  `thrift:"code,2" frugal:"2,default,i32" json:"code"`
+}
+
+func NewOops() *Oops {
+	return &Oops{}
+}
+
+func (p *Oops) InitDefault() {
+}
+
+func (p *Oops) GetWhy() (v string) {
+	return p.Why
+}
+
+func (p *Oops) GetCode() (v int32) {
+	return p.Code
+}
+func (p *Oops) SetWhy(val string) {
+	p.Why = val
+}
+func (p *Oops) SetCode(val int32) {
+	p.Code = val
+}
+
+func (p *Oops) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("Oops(%+v)", *p)
+}
+func (p *Oops) Error() string {
+	return p.String()
+}
+
+var fieldIDToName_Oops = map[int16]string{
+	1: "why",
+	2: "code",
+}
+
+type Compat interface {
+	Echo(ctx context.Context, e *Everything) (r *Everything, err error)
+
+	Add(ctx context.Context, a int64, b int64) (r int64, err error)
+
+	Ping(ctx context.Context, msg string) (err error)
+}
+
+type CompatEchoArgs struct {
+	E *Everything `thrift:"e,1" frugal:"1,default,Everything" json:"e"`
+}
+
+func NewCompatEchoArgs() *CompatEchoArgs {
+	return &CompatEchoArgs{}
+}
+
+func (p *CompatEchoArgs) InitDefault() {
+}
+
+var CompatEchoArgs_E_DEFAULT *Everything
+
+func (p *CompatEchoArgs) GetE() (v *Everything) {
+	if !p.IsSetE() {
+		return CompatEchoArgs_E_DEFAULT
+	}
+	return p.E
+}
+func (p *CompatEchoArgs) SetE(val *Everything) {
+	p.E = val
+}
+
+func (p *CompatEchoArgs) IsSetE() bool {
+	return p.E != nil
+}
+
+func (p *CompatEchoArgs) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("CompatEchoArgs(%+v)", *p)
+}
+
+var fieldIDToName_CompatEchoArgs = map[int16]string{
+	1: "e",
+}
+
+type CompatEchoResult struct {
+	Success *Everything `thrift:"success,0,optional" frugal:"0,optional,Everything" json:"success,omitempty"`
+	Oops    *Oops       `thrift:"oops,1,optional" frugal:"1,optional,Oops" json:"oops,omitempty"`
+}
+
+func NewCompatEchoResult() *CompatEchoResult {
+	return &CompatEchoResult{}
+}
+
+func (p *CompatEchoResult) InitDefault() {
+}
+
+var CompatEchoResult_Success_DEFAULT *Everything
+
+func (p *CompatEchoResult) GetSuccess() (v *Everything) {
+	if !p.IsSetSuccess() {
+		return CompatEchoResult_Success_DEFAULT
+	}
+	return p.Success
+}
+
+var CompatEchoResult_Oops_DEFAULT *Oops
+
+func (p *CompatEchoResult) GetOops() (v *Oops) {
+	if !p.IsSetOops() {
+		return CompatEchoResult_Oops_DEFAULT
+	}
+	return p.Oops
+}
+func (p *CompatEchoResult) SetSuccess(x interface{}) {
+	p.Success = x.(*Everything)
+}
+func (p *CompatEchoResult) SetOops(val *Oops) {
+	p.Oops = val
+}
+
+func (p *CompatEchoResult) IsSetSuccess() bool {
+	return p.Success != nil
+}
+
+func (p *CompatEchoResult) IsSetOops() bool {
+	return p.Oops != nil
+}
+
+func (p *CompatEchoResult) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("CompatEchoResult(%+v)", *p)
+}
+
+var fieldIDToName_CompatEchoResult = map[int16]string{
+	0: "success",
+	1: "oops",
+}
+
+type CompatAddArgs struct {
+	A int64 `thrift:"a,1" frugal:"1,default,i64" json:"a"`
+	B int64 `thrift:"b,2" frugal:"2,default,i64" json:"b"`
+}
+
+func NewCompatAddArgs() *CompatAddArgs {
+	return &CompatAddArgs{}
+}
+
+func (p *CompatAddArgs) InitDefault() {
+}
+
+func (p *CompatAddArgs) GetA() (v int64) {
+	return p.A
+}
+
+func (p *CompatAddArgs) GetB() (v int64) {
+	return p.B
+}
+func (p *CompatAddArgs) SetA(val int64) {
+	p.A = val
+}
+func (p *CompatAddArgs) SetB(val int64) {
+	p.B = val
+}
+
+func (p *CompatAddArgs) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("CompatAddArgs(%+v)", *p)
+}
+
+var fieldIDToName_CompatAddArgs = map[int16]string{
+	1: "a",
+	2: "b",
+}
+
+type CompatAddResult struct {
+	Success *int64 `thrift:"success,0,optional" frugal:"0,optional,i64" json:"success,omitempty"`
+}
+
+func NewCompatAddResult() *CompatAddResult {
+	return &CompatAddResult{}
+}
+
+func (p *CompatAddResult) InitDefault() {
+}
+
+var CompatAddResult_Success_DEFAULT int64
+
+func (p *CompatAddResult) GetSuccess() (v int64) {
+	if !p.IsSetSuccess() {
+		return CompatAddResult_Success_DEFAULT
+	}
+	return *p.Success
+}
+func (p *CompatAddResult) SetSuccess(x interface{}) {
+	p.Success = x.(*int64)
+}
+
+func (p *CompatAddResult) IsSetSuccess() bool {
+	return p.Success != nil
+}
+
+func (p *CompatAddResult) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("CompatAddResult(%+v)", *p)
+}
+
+var fieldIDToName_CompatAddResult = map[int16]string{
+	0: "success",
+}
+
+type CompatPingArgs struct {
+	Msg string `thrift:"msg,1" frugal:"1,default,string" json:"msg"`
+}
+
+func NewCompatPingArgs() *CompatPingArgs {
+	return &CompatPingArgs{}
+}
+
+func (p *CompatPingArgs) InitDefault() {
+}
+
+func (p *CompatPingArgs) GetMsg() (v string) {
+	return p.Msg
+}
+func (p *CompatPingArgs) SetMsg(val string) {
+	p.Msg = val
+}
+
+func (p *CompatPingArgs) String() string {
+	if p == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("CompatPingArgs(%+v)", *p)
+}
+
+var fieldIDToName_CompatPingArgs = map[int16]string{
+	1: "msg",
+}
+
+// exceptions of methods in Compat.
+var (
+	_ error = (*Oops)(nil)
+)
