@@ -21,6 +21,11 @@
 // the IDL says set. A `go.tag` annotation in the IDL adds the frugal tag
 // that says so (fuzz/codec/compat.thrift shows one).
 //
+// A struct with a `_unknownFields []byte` field, as Kitex generates with
+// keep_unknown_fields, keeps the fields it does not know there and writes
+// them back: held in binary, as Kitex holds them, whichever protocol they
+// came in, and transcoded when written in compact.
+//
 // Nil is written as absent: a nil pointer to a struct, even a field that
 // is not optional, is left out, so that it reads back nil. Kitex writes an
 // empty struct there, which reads back as a non-nil empty value; Apache's
