@@ -193,8 +193,8 @@ func (s *structInfo) index(id int16) int {
 // cache maps a *struct type to what compiling it gave: an open-addressed
 // table keyed by the type's word (unsafex.TypeKey), replaced whole under
 // the lock when a type is added. A read is one atomic load and a probe with
-// no call, so that infoOf inlines (a Go map's lookup is a runtime call,
-// which put infoOf past the inliner's budget; a lookup by reflect.Type,
+// no call, so that the read (cached) inlines into every Options call (a Go
+// map's lookup is a runtime call, which kept it out of line; a lookup by reflect.Type,
 // hashing an interface, was a quarter of encoding a small struct).
 var cache struct {
 	mu  sync.Mutex
@@ -262,7 +262,7 @@ func cached(v any) *compiled { return cache.tab.Load().slot(unsafex.TypeKey(v)).
 func init() { cache.tab.Store(&typeTable{mask: 15, slots: make([]typeSlot, 16)}) }
 
 // compileType compiles v's type under the lock, unless a racing call did,
-// and publishes a new map with it.
+// and publishes a new table with it.
 func compileType(v any) *compiled {
 	key, t := unsafex.TypeKey(v), reflect.TypeOf(v)
 	cache.mu.Lock()

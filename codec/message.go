@@ -33,12 +33,8 @@ func (o Options) AppendMessage(b []byte, m Message, v any) ([]byte, error) {
 	if err != nil {
 		return b, err
 	}
-	if cap(b) == len(b) {
-		n, err := o.size(si, p)
-		if err != nil {
-			return b, err
-		}
-		b = append(make([]byte, 0, len(b)+o.sizeHeader(m)+n), b...)
+	if b, err = o.room(b, si, p, o.sizeHeader(m)); err != nil {
+		return b, err
 	}
 	out, err := o.append(o.appendHeader(b, m), si, p)
 	if err != nil {
