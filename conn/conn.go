@@ -93,6 +93,7 @@ type Conn struct {
 	// A server's handler runs at most once at a time: busy is set by the
 	// loop when it hands the connection to a worker, cleared by the worker.
 	busy   atomic.Bool
+	holds  atomic.Int32  // Hold minus Unhold: replies still to come after the handler returned
 	events atomic.Uint64 // arrivals and EOF, to catch one that raced a finishing handler
 
 	lingerT    *poller.Timer // loop-owned: Linger's limit on a closing connection's last sends
@@ -174,6 +175,12 @@ func (c *Conn) SetContext(v any) { c.ctx.Store(&v) }
 
 // Loop returns the loop the connection runs on.
 func (c *Conn) Loop() *poller.Loop { return c.loop }
+
+// Usable reports whether the connection is open and the peer has not
+// closed its side: what a pool checks before it reuses an idle connection.
+func (c *Conn) Usable() bool {
+	return c.state.Load()&(stClosed|stEOF|stUserClosed) == 0
+}
 
 // err returns why the connection closed.
 func (c *Conn) err() error {

@@ -465,7 +465,7 @@ func (c *Conn) serve() {
 			}
 		}
 		c.busy.Store(false)
-		if c.state.Load()&stShutdown != 0 {
+		if c.state.Load()&stShutdown != 0 && c.holds.Load() == 0 {
 			c.endWith(ErrServerClosed)
 			return
 		}
@@ -474,6 +474,26 @@ func (c *Conn) serve() {
 		if c.events.Load() == ev || !c.busy.CompareAndSwap(false, true) {
 			return
 		}
+	}
+}
+
+// Hold keeps a server's connection open through a graceful Shutdown after
+// its handler has returned, until a matching Unhold: for a handler that
+// hands requests to other goroutines, which write their replies later.
+// Errors, Close and a forced shutdown still close the connection.
+func (c *Conn) Hold() { c.holds.Add(1) }
+
+// Unhold ends a Hold. The last one of a connection that Shutdown found busy
+// closes it, as its handler's return would have.
+func (c *Conn) Unhold() {
+	if c.holds.Add(-1) != 0 || c.srv == nil {
+		return
+	}
+	// Shutdown sets stShutdown, then reads busy and holds; this reads
+	// stShutdown after its own decrement, and the worker after it clears
+	// busy: at least one of them sees the other's state and closes.
+	if c.state.Load()&stShutdown != 0 && !c.busy.Load() {
+		c.endWith(ErrServerClosed)
 	}
 }
 
@@ -579,7 +599,7 @@ func (s *Server) closeConns(force bool) {
 					// Set before busy is read here, and read by the worker
 					// after it clears busy: one of the two closes.
 					c.setState(stShutdown)
-					if !c.busy.Load() {
+					if !c.busy.Load() && c.holds.Load() == 0 {
 						c.endWith(ErrServerClosed)
 					}
 				}

@@ -558,3 +558,92 @@ func TestOnConnectPublishes(t *testing.T) {
 		wg.Wait()
 	})
 }
+
+// TestShutdownHeldConnection: a handler that hands its request to another
+// goroutine holds the connection; Shutdown waits for the reply that
+// goroutine writes, then closes the connection.
+func TestShutdownHeldConnection(t *testing.T) {
+	for _, m := range modes {
+		if m.inline {
+			continue
+		}
+		t.Run(m.String(), func(t *testing.T) {
+			requireBackend(t, m.backend)
+			started := make(chan struct{}, 1)
+			release := make(chan struct{})
+			h := func(c *conn.Conn) error {
+				p, err := c.Next(8)
+				if err != nil {
+					return short(err)
+				}
+				req := append([]byte(nil), p...)
+				c.Hold()
+				go func() {
+					defer c.Unhold()
+					started <- struct{}{}
+					<-release
+					c.Write(req)
+				}()
+				return nil
+			}
+			s := &conn.Server{Handler: h, Loops: 1, Backend: m.backend}
+			l, _ := net.Listen("tcp", "127.0.0.1:0")
+			served := make(chan error, 1)
+			go func() { served <- s.Serve(l) }()
+			held := dialStd(t, l.Addr().String())
+			held.Write([]byte{0, 0, 0, 4, 'h', 'e', 'l', 'd'})
+			<-started
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			shut := make(chan error, 1)
+			go func() { shut <- s.Shutdown(ctx) }()
+			time.Sleep(50 * time.Millisecond)
+			select {
+			case err := <-shut:
+				t.Fatalf("Shutdown returned %v with a held connection", err)
+			default:
+			}
+			close(release)
+			got := make([]byte, 8)
+			if _, err := io.ReadFull(held, got); err != nil || string(got[4:]) != "held" {
+				t.Errorf("held connection's reply during Shutdown: %q, %v", got, err)
+			}
+			if _, err := held.Read(make([]byte, 1)); err != io.EOF {
+				t.Errorf("after the reply: %v, want EOF", err)
+			}
+			if err := <-shut; err != nil {
+				t.Errorf("Shutdown: %v", err)
+			}
+			<-served
+		})
+	}
+}
+
+// TestUsable: a dialed connection stops being usable once the peer closes.
+func TestUsable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	c, err := conn.Dial(context.Background(), "tcp", l.Addr().String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	peer, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Usable() {
+		t.Fatal("a fresh connection is not usable")
+	}
+	peer.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for c.Usable() && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if c.Usable() {
+		t.Fatal("still usable after the peer closed")
+	}
+}
