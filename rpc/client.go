@@ -526,6 +526,13 @@ func (c *Client) readReply(ctx context.Context, h *frame.Header, payload []byte,
 		if m < 0 {
 			return true, &TransportError{Op: "decode", Addr: peer(info), Err: tw.ParseError(m)}
 		}
+		switch e.Type {
+		case tw.UnknownMethod, tw.UnknownService, tw.NoServiceName, tw.ProtocolError:
+			// Kitex closes the connection after these (checked against
+			// v0.15.2: unknown method with or without isn): a call sent
+			// on it next would be lost.
+			drop = true
+		}
 		return drop, e
 	case tw.Reply:
 	default:

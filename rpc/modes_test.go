@@ -496,3 +496,35 @@ func testCerts(t *testing.T) (*x509.Certificate, tls.Certificate, tls.Certificat
 	}
 	return ca, leaf(2, x509.ExtKeyUsageServerAuth), leaf(3, x509.ExtKeyUsageClientAuth)
 }
+
+// TestOnewayCalledAsCall: Apache's Go client sends a oneway call as a
+// Call message; the server knows the method is oneway and sends nothing.
+func TestOnewayCalledAsCall(t *testing.T) {
+	ts := newTestService()
+	_, addr := startServer(t, ts, nil)
+	nc := rawConn(t, addr)
+	o := codec.Options{}
+	ping, _ := o.AppendMessage(nil, codec.Message{Name: "Ping", Type: tw.Call, SeqID: 1}, &struct {
+		Req *EchoReq `thrift:"req,1"`
+	}{&EchoReq{Msg: "as call"}})
+	echo, _ := o.AppendMessage(nil, codec.Message{Name: "Echo", Type: tw.Call, SeqID: 2}, &struct {
+		Req *EchoReq `thrift:"req,1"`
+	}{&EchoReq{Msg: "next"}})
+	nc.Write(append(frame.AppendFramed(nil, ping), frame.AppendFramed(nil, echo)...))
+	if got := <-ts.pinged; got != "as call" {
+		t.Fatalf("pinged %q", got)
+	}
+	var size [4]byte
+	if _, err := io.ReadFull(nc, size[:]); err != nil {
+		t.Fatal(err)
+	}
+	body := make([]byte, int(size[0])<<24|int(size[1])<<16|int(size[2])<<8|int(size[3]))
+	if _, err := io.ReadFull(nc, body); err != nil {
+		t.Fatal(err)
+	}
+	var res echoResult
+	m, _, err := o.ConsumeMessage(body, &res)
+	if err != nil || m.Name != "Echo" || m.SeqID != 2 || res.Success.Msg != "next" {
+		t.Fatalf("first reply %+v %v: %+v", m, err, res.Success)
+	}
+}

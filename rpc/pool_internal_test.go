@@ -158,3 +158,16 @@ func TestAppendMeta(t *testing.T) {
 		t.Errorf("AllMeta = %v", all)
 	}
 }
+
+// TestUnknownMethodDropsConnection: Kitex closes a connection after an
+// unknown method's exception; the pool does not keep it.
+func TestUnknownMethodDropsConnection(t *testing.T) {
+	_, c, _ := startPoolServer(t, ClientOptions{})
+	_, err := Call[pingReq, pingReq](context.Background(), c, "Nope", &pingReq{})
+	if err == nil {
+		t.Fatal("an unknown method answered")
+	}
+	if n := c.pool.idleCount(); n != 0 {
+		t.Fatalf("%d idle after an unknown method's exception, want 0", n)
+	}
+}

@@ -434,6 +434,9 @@ func (sc *serverConn) dispatch(t Transport, payload []byte) error {
 		return nil
 	}
 	info.m = m
+	// Apache's Go client sends a oneway call as a Call message and reads
+	// no reply: the method says it is oneway, as Apache's processor knows.
+	info.Oneway = info.Oneway || m.oneway()
 	req, err := m.readArgs(payload[n:], p)
 	if err != nil {
 		err = fmt.Errorf("rpc: %s: decoding the args: %w", name, err)
