@@ -111,6 +111,17 @@ func TestRingwireClientApacheServer(t *testing.T) {
 				pinged:  pinged,
 				noPeer:  true,
 			})
+			// Apache's generated structs serve ringwire's client as they are.
+			echo := rpc.NewMethod[apacheecho.Msg, apacheecho.Msg]("echo", nil, rpc.Throws[apacheecho.Oops](1))
+			resp, err := echo.Call(context.Background(), c, &apacheecho.Msg{Text: "apache's types", Data: []byte{1, 2}, Meta: map[string]string{"a": "b"}})
+			if err != nil || resp.Text != "apache's types" || !bytes.Equal(resp.Data, []byte{1, 2}) || resp.Meta["a"] != "b" {
+				t.Fatalf("echo with Apache's structs: %v %+v", err, resp)
+			}
+			_, err = echo.Call(context.Background(), c, &apacheecho.Msg{Text: "oops"})
+			var oops *apacheecho.Oops
+			if !errors.As(err, &oops) || oops.Why != "because" {
+				t.Fatalf("Apache's exception struct: %v", err)
+			}
 		})
 	}
 }

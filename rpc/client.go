@@ -105,6 +105,8 @@ type Client struct {
 	pool    *pool
 	closed  atomic.Bool
 
+	connectMs string // ConnectTimeout in milliseconds, as int key 17 says it
+
 	mu    sync.Mutex
 	muxes map[string][]*muxSlot
 }
@@ -144,7 +146,7 @@ func NewClient(service string, opts ClientOptions) (*Client, error) {
 			opts.TLSConfig.MinVersion = tls.VersionTLS13
 		}
 	}
-	c := &Client{service: service, opts: opts}
+	c := &Client{service: service, opts: opts, connectMs: strconv.FormatInt(opts.ConnectTimeout.Milliseconds(), 10)}
 	c.pool = newPool(opts.MaxIdlePerAddr, opts.MaxIdle, opts.IdleTimeout)
 	c.ep = chain(c.invoke, opts.Middleware)
 	return c, nil
@@ -372,9 +374,12 @@ func (c *Client) appendRequest(b []byte, ctx context.Context, info *Info, req an
 	var h frame.Header
 	h.SeqID = info.SeqID
 	if t.ttheader() {
-		h.Strings = append(h.Strings, frame.StringPair{Key: frame.KeyIDLServiceName, Value: c.service})
+		// The headers' slices live on the stack while they fit.
+		var strs [8]frame.StringPair
+		var ints [12]frame.IntPair
+		h.Strings = append(strs[:0], frame.StringPair{Key: frame.KeyIDLServiceName, Value: c.service})
 		h.Strings = appendMeta(h.Strings, metaFrom(ctx))
-		h.Ints = c.appendInts(h.Ints, ctx, info)
+		h.Ints = c.appendInts(ints[:0], ctx, info)
 	}
 	b, f, err := beginFrame(b, t, &h)
 	if err != nil {
@@ -421,7 +426,7 @@ func (c *Client) appendInts(dst []frame.IntPair, ctx context.Context, info *Info
 		}
 		dst = append(dst, frame.IntPair{Key: frame.RPCTimeout, Value: strconv.FormatInt(ms, 10)})
 	}
-	dst = append(dst, frame.IntPair{Key: frame.ConnectTimeout, Value: strconv.FormatInt(c.opts.ConnectTimeout.Milliseconds(), 10)})
+	dst = append(dst, frame.IntPair{Key: frame.ConnectTimeout, Value: c.connectMs})
 	return dst
 }
 

@@ -159,13 +159,19 @@ func TestServerKilledMidCall(t *testing.T) {
 
 		errc := make(chan error, 1)
 		go func() {
-			_, err := ts.sleep.Call(context.Background(), c, &EchoReq{Msg: "block"})
+			_, err := ts.sleep.Call(context.Background(), c, &EchoReq{Msg: "hold"})
 			errc <- err
 		}()
 		time.Sleep(50 * time.Millisecond)
-		srv.Close()
-		<-done
+		closed := make(chan struct{})
+		go func() {
+			srv.Close()
+			close(closed)
+		}()
 		err = <-errc
+		close(ts.release) // Close waits for the handler
+		<-closed
+		<-done
 		var te *rpc.TransportError
 		if !errors.As(err, &te) || te.Retryable {
 			t.Fatalf("mode %d: call during the kill: %v", mode, err)

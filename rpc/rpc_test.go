@@ -77,6 +77,8 @@ func newTestService() *testService {
 			note = fmt.Sprintf("deadline in %v", time.Until(dl).Round(time.Second))
 		}
 		switch r.Msg {
+		case "hold": // deaf to ctx: a handler stuck in a call of its own
+			<-ts.release
 		case "block":
 			select {
 			case <-ts.release:

@@ -78,12 +78,12 @@ func detect(r buffer.Reader) (Transport, error) {
 			}
 		}
 		kind, err := frame.Detect(p)
-		var need *frame.NeedError
-		if errors.As(err, &need) && need.Need > n {
-			n = need.Need
-			continue
-		}
 		if err != nil {
+			var need *frame.NeedError
+			if errors.As(err, &need) && need.Need > n {
+				n = need.Need
+				continue
+			}
 			return 0, err
 		}
 		switch kind {
