@@ -93,10 +93,14 @@ func main() {
 		cpu       = flag.Int("cpu", runtime.NumCPU()-1, "CPU to pin the benchmark to")
 		out       = flag.String("o", "../BENCHMARKS.md", "file to write the tables into (\"\" for standard output only)")
 		instr     = flag.Bool("instr", true, "count instructions per op with callgrind, where valgrind is installed")
-		only      = flag.String("suite", "conn", "the suite to run: buffer, frame, codec, poller, conn, or all")
+		only      = flag.String("suite", "conn", "the suite to run: buffer, frame, codec, poller, conn, rpc, or all")
 		echoCfg   echoConfig
 		connCfg   connConfig
+		rpcCfg    rpcConfig
 	)
+	flag.IntVar(&rpcCfg.rounds, "rpc-rounds", 3, "rpc suite: rounds of every case and pair")
+	flag.DurationVar(&rpcCfg.warmup, "rpc-warmup", time.Second, "rpc suite: warm-up per run")
+	flag.DurationVar(&rpcCfg.duration, "rpc-duration", 3*time.Second, "rpc suite: measured time per run")
 	flag.IntVar(&echoCfg.rounds, "echo-rounds", 3, "poller suite: rounds of every case and server")
 	flag.DurationVar(&echoCfg.warmup, "echo-warmup", 200*time.Millisecond, "poller suite: warm-up per run")
 	flag.DurationVar(&echoCfg.duration, "echo-duration", 500*time.Millisecond, "poller suite: measured time per run")
@@ -159,6 +163,18 @@ func main() {
 		fmt.Print(table)
 		if *out != "" {
 			if err := splice(*out, "conn", table); err != nil {
+				fatal(err)
+			}
+		}
+	}
+	if all || *only == "rpc" {
+		table, err := runRPC(rpcCfg)
+		if err != nil {
+			fatal(err)
+		}
+		fmt.Print(table)
+		if *out != "" {
+			if err := splice(*out, "rpc", table); err != nil {
 				fatal(err)
 			}
 		}

@@ -40,6 +40,8 @@ var layers = []layer{
 	{dir: "frame", internal: []string{"buffer", "internal/unsafex"}, external: []string{compress}},
 	{dir: "codec", internal: []string{"internal/unsafex"}},
 	{dir: "rpc", internal: []string{"conn", "frame", "codec", "buffer", "poller", "internal/unsafex"}},
+	// Examples use the public packages as a user would; nothing imports them.
+	{dir: "examples", internal: []string{"rpc", "codec", "frame", "conn", "buffer", "poller"}},
 }
 
 // testOnly are modules that any layer's tests may import.
