@@ -287,7 +287,7 @@ func (c *Client) invoke(ctx context.Context, req, resp any) error {
 	if err != nil {
 		return err
 	}
-	info.Peer = cn.w.RemoteAddr()
+	info.Peer = cn.peer
 	keep, err := cn.roundTrip(ctx, c, info, req, resp)
 	if keep && c.opts.Mode == Pooled {
 		c.pool.put(addr, cn)
@@ -320,7 +320,7 @@ func (c *Client) dial(ctx context.Context, addr string) (*clientConn, error) {
 	if err != nil {
 		return nil, c.dialError(ctx, addr, err)
 	}
-	cn := &clientConn{raw: raw, w: raw, addr: addr}
+	cn := &clientConn{raw: raw, w: raw, addr: addr, peer: raw.RemoteAddr()}
 	if cfg := c.opts.TLSConfig; cfg != nil {
 		if cfg.ServerName == "" {
 			cfg = cfg.Clone()
@@ -351,6 +351,7 @@ type clientConn struct {
 	raw   *conn.Conn
 	w     clientWire
 	addr  string
+	peer  net.Addr // the remote address, made once: Info.Peer
 	h     frame.Header
 	since time.Time // idle since, in the pool
 }

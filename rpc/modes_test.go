@@ -9,11 +9,13 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"math/big"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -139,6 +141,53 @@ func TestOutOfOrder(t *testing.T) {
 	r := <-slow
 	if r == nil || r.Note != fast.Note {
 		t.Fatalf("slow call: %+v; fast one came from %s", r, fast.Note)
+	}
+}
+
+// TestMaxCallsPerConn runs more calls on one mux connection than the
+// server allows at once: the ones past the limit start only as earlier
+// ones end, and all complete.
+func TestMaxCallsPerConn(t *testing.T) {
+	const limit, calls = 2, 6
+	var running, most atomic.Int32
+	release := make(chan struct{})
+	wait := rpc.NewMethod("Wait", func(ctx context.Context, r *EchoReq) (*EchoResp, error) {
+		n := running.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		<-release
+		running.Add(-1)
+		return &EchoResp{N: r.N}, nil
+	})
+	srv := rpc.Server{MaxCallsPerConn: limit}
+	srv.Register("Test", wait)
+	addr := serve(t, &srv, nil)
+	c := newClient(t, addr, rpc.ClientOptions{Mode: rpc.Mux})
+	errs := make(chan error, calls)
+	for i := range calls {
+		go func() {
+			r, err := wait.Call(context.Background(), c, &EchoReq{N: int64(i)})
+			if err == nil && r.N != int64(i) {
+				err = fmt.Errorf("call %d answered %d", i, r.N)
+			}
+			errs <- err
+		}()
+	}
+	for running.Load() < limit {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // time for calls past the limit to start, were they let
+	if n := running.Load(); n != limit {
+		t.Errorf("%d calls running on one connection, limit %d", n, limit)
+	}
+	close(release)
+	for range calls {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if m := most.Load(); m != limit {
+		t.Errorf("at most %d calls ran at once; want %d", m, limit)
 	}
 }
 

@@ -43,7 +43,7 @@ func (c *Client) invokeMux(ctx context.Context, info *Info, addr string, req, re
 	if err != nil {
 		return err
 	}
-	info.Peer = mc.cn.w.RemoteAddr()
+	info.Peer = mc.cn.peer
 	bp := requestBufs.Get().(*[]byte)
 	defer func() {
 		if cap(*bp) <= maxPooledReply {
