@@ -11,7 +11,10 @@
 // A Server calls its Handler when a connection has data: on a pooled
 // goroutine, one call at a time per connection and in order (the default,
 // what RPC servers need), or inline on the loop for handlers that never block
-// (the cheapest path). It bounds memory per connection in both directions:
+// (the cheapest path). A handler that has read a request it will run at
+// length calls Handoff: the connection's next bytes go to another goroutine
+// while this one runs the request (multiplexed RPC), with no hand-off to a
+// goroutine of its own. It bounds memory per connection in both directions:
 // past MaxBuffered received bytes (unread, or read and not released), or
 // WriteHighWater unsent ones, it stops
 // receiving from that peer, and only that peer, until the backlog halves. It

@@ -451,6 +451,9 @@ func (c *Conn) serve() {
 		if n := c.Len(); n > 0 || st&stEOF != 0 {
 			before := c.consumed
 			err := s.Handler(c)
+			if err == ErrHandedOff {
+				return // Handoff ended the turn: another worker may serve c now
+			}
 			c.Release()
 			if err != nil {
 				c.endWith(err)
@@ -475,6 +478,40 @@ func (c *Conn) serve() {
 			return
 		}
 	}
+}
+
+// Handoff ends a server handler's turn at the connection before the
+// handler returns, for one that has read a request in full and runs it at
+// length: the bytes it read are released, and bytes that arrive from now
+// on are served by another call of Handler, on another worker, while this
+// one runs the request. The handler then must not read c, and returns
+// ErrHandedOff when done; writing goes on under the handler's own lock,
+// and a Hold keeps c open through a graceful Shutdown for the reply still
+// owed. It spares a handler the hand-off of such a request to a goroutine
+// of its own, and the reply the wake-up of that goroutine.
+//
+// Handoff reports false, and does nothing, outside a Handler or on a
+// connection served inline or through TLS: there the request must go to a
+// goroutine of the caller's.
+func (c *Conn) Handoff() bool {
+	s := c.srv
+	if s == nil || c.inline || s.TLSConfig != nil || !c.busy.Load() {
+		return false
+	}
+	c.Release()
+	c.busy.Store(false)
+	if c.state.Load()&stShutdown != 0 && c.holds.Load() == 0 {
+		c.endWith(ErrServerClosed)
+		return true
+	}
+	// Bytes that arrived while busy was set were left to this handler;
+	// the loop stores arrived before it reads busy, and this clears busy
+	// before it reads what arrived: one of the two sees the other.
+	if (c.Len() > 0 || c.state.Load()&stEOF != 0) && c.busy.CompareAndSwap(false, true) {
+		c.refs.Add(1) // the new worker's
+		s.workers.run(c)
+	}
+	return true
 }
 
 // Hold keeps a server's connection open through a graceful Shutdown after

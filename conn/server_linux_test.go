@@ -647,3 +647,76 @@ func TestUsable(t *testing.T) {
 		t.Fatal("still usable after the peer closed")
 	}
 }
+
+// TestHandoff: a handler that hands the connection off runs its request
+// while the connection's next one is served beside it; inline, and on a
+// dialed connection, Handoff refuses.
+func TestHandoff(t *testing.T) {
+	forEachMode(t, func(t *testing.T, m mode) {
+		release := make(chan struct{})
+		refused := make(chan bool, 4)
+		h := func(c *conn.Conn) error {
+			p, err := c.Next(8)
+			if err != nil {
+				return short(err)
+			}
+			req := string(p)
+			c.Hold()
+			defer c.Unhold()
+			if !c.Handoff() {
+				refused <- true
+				_, err := c.Write([]byte(req))
+				return err
+			}
+			if req == "....slow" {
+				<-release
+			}
+			if _, err := c.Write([]byte(req)); err != nil {
+				return err
+			}
+			return conn.ErrHandedOff
+		}
+		addr := serve(t, &conn.Server{Handler: h}, m)
+		nc := dialStd(t, addr)
+		got := make([]byte, 8)
+		if m.inline {
+			nc.Write([]byte("....fast"))
+			if _, err := io.ReadFull(nc, got); err != nil || string(got) != "....fast" {
+				t.Fatalf("reply %q, %v", got, err)
+			}
+			if len(refused) != 1 {
+				t.Error("Handoff accepted inline")
+			}
+			return
+		}
+		unblock := sync.OnceFunc(func() { close(release) })
+		defer unblock()
+		nc.Write([]byte("....slow"))
+		time.Sleep(20 * time.Millisecond) // the slow request is being served
+		nc.Write([]byte("....fast"))
+		nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.ReadFull(nc, got); err != nil || string(got) != "....fast" {
+			t.Fatalf("first reply %q, %v: want the fast one, served beside the slow", got, err)
+		}
+		unblock()
+		if _, err := io.ReadFull(nc, got); err != nil || string(got) != "....slow" {
+			t.Fatalf("second reply %q, %v", got, err)
+		}
+		if len(refused) != 0 {
+			t.Error("Handoff refused in a handler on a worker")
+		}
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	c, err := conn.Dial(context.Background(), "tcp", l.Addr().String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if c.Handoff() {
+		t.Error("Handoff accepted on a dialed connection")
+	}
+}

@@ -463,11 +463,8 @@ func (sc *serverConn) dispatch(t Transport, payload []byte) error {
 	}
 	c.req = req
 	// A TTHeader connection may carry a multiplexing client's calls, which
-	// must not wait for each other: each runs on a worker. Running a lone
-	// call here instead saved nothing measurable (8.3 against 8.1 us of
-	// server CPU a call, 3 pairs of runs, 1 KiB echo, 100 pooled
-	// connections, bench/rpc, 2026-12-04) and would make a multiplexing
-	// client's next call wait for it.
+	// must not wait for each other: the connection's next bytes go to
+	// another goroutine while this one runs the call (below).
 	if !t.ttheader() {
 		sc.run(c)
 		return nil
@@ -480,6 +477,13 @@ func (sc *serverConn) dispatch(t Transport, payload []byte) error {
 	s.calls.Add(1)
 	if sc.cc != nil {
 		sc.cc.Hold()
+		// The call runs on this goroutine, which read it, while the
+		// connection's next bytes go to another: one goroutine wake-up a
+		// call fewer than handing it to a worker.
+		if sc.cc.Handoff() {
+			c.runAsync()
+			return conn.ErrHandedOff
+		}
 	}
 	s.workers.run(c)
 	return nil
@@ -594,17 +598,7 @@ func (sc *serverConn) appendReply(b []byte, c *serverCall, resp any, err error) 
 	var status *StatusError
 	var exc *tw.ApplicationException
 	if err != nil && (info.m == nil || !info.m.declares(err)) {
-		switch {
-		case errors.As(err, &status):
-			if !info.Transport.ttheader() {
-				// Only TTHeader carries a status: elsewhere it is an
-				// error the caller can read.
-				exc, status = appError(tw.InternalError, "%v", status), nil
-			}
-		case errors.As(err, &exc):
-		default:
-			exc = appError(tw.InternalError, "%s: %v", info.Method, err)
-		}
+		status, exc = replyError(info, err)
 	}
 	var h frame.Header
 	h.SeqID = info.SeqID
@@ -641,6 +635,27 @@ func (sc *serverConn) appendReply(b []byte, c *serverCall, resp any, err error) 
 		}
 	}
 	return endFrame(b, info.Transport, f)
+}
+
+// replyError is what a reply says of err, an error the method does not
+// declare: a business status or an application exception. It is apart from
+// appendReply so that the targets errors.As needs on the heap are made for
+// failed calls only.
+func replyError(info *Info, err error) (*StatusError, *tw.ApplicationException) {
+	var status *StatusError
+	if errors.As(err, &status) {
+		if !info.Transport.ttheader() {
+			// Only TTHeader carries a status: elsewhere it is an error the
+			// caller can read.
+			return nil, appError(tw.InternalError, "%v", status)
+		}
+		return status, nil
+	}
+	var exc *tw.ApplicationException
+	if errors.As(err, &exc) {
+		return nil, exc
+	}
+	return nil, appError(tw.InternalError, "%s: %v", info.Method, err)
 }
 
 // The int headers of replies, as Kitex sends them: read only.

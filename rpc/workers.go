@@ -2,11 +2,13 @@ package rpc
 
 import "sync"
 
-// workers runs calls handed off by connections on a pool of goroutines
-// that wait for the next call when done, the most recently idle first: a
-// goroutine made for each call (go) grew its stack anew each time, which
-// cost 13 % of a busy server's CPU (runtime.newstack under
-// frame.StartTTHeader; pprof of bench/rpc, 2026-12-04).
+// workers runs the calls that a connection's reader cannot run itself
+// (TLS connections: a conn.Conn hands its reading off instead, and runs the
+// call where it was read) on a pool of goroutines that wait for the next
+// call when done, the most recently idle first: a goroutine made for each
+// call (go) grew its stack anew each time, which cost 13 % of a busy
+// server's CPU (runtime.newstack under frame.StartTTHeader; pprof of
+// bench/rpc, 2026-12-04).
 type workers struct {
 	mu     sync.Mutex
 	idle   []chan *serverCall

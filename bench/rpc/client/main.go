@@ -17,7 +17,6 @@ import (
 	"io"
 	"log"
 	"os"
-	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -57,16 +56,9 @@ func main() {
 	warmup := flag.Duration("warmup", time.Second, "time before the window")
 	duration := flag.Duration("duration", 3*time.Second, "the measured window")
 	serverPID := flag.Int("server-pid", 0, "the server's pid, signalled at the window's edges")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `file`")
+	profiles := usage.Profiles()
 	flag.Parse()
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			log.Fatal(err)
-		}
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
-	}
+	defer profiles()()
 
 	call, closeClient, err := newCaller(*impl, *addr, *mode, *conc)
 	if err != nil {

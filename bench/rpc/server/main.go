@@ -15,7 +15,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"runtime/pprof"
 	"syscall"
 
 	"github.com/cloudwego/kitex/pkg/klog"
@@ -31,16 +30,9 @@ func main() {
 	impl := flag.String("impl", "ringwire", "ringwire or kitex")
 	addr := flag.String("addr", "127.0.0.1:0", "address to listen on (loopback)")
 	mux := flag.Bool("mux", false, "kitex: accept multiplexed connections")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to `file`")
+	profiles := usage.Profiles()
 	flag.Parse()
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			log.Fatal(err)
-		}
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
-	}
+	defer profiles()()
 	l, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatal(err)
