@@ -353,7 +353,7 @@ type clientConn struct {
 	addr  string
 	peer  net.Addr // the remote address, made once: Info.Peer
 	h     frame.Header
-	since time.Time // idle since, in the pool
+	since time.Duration // idle since, in the pool: since its epoch
 }
 
 // clientWire is a client's connection as calls use it.
