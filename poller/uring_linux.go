@@ -268,14 +268,26 @@ func (u *uring) send(h *Handle) (bool, error) {
 	if total == 0 {
 		return true, nil
 	}
-	rq.msg = unix.Msghdr{Iov: &rq.iov[0]}
-	rq.msg.SetIovlen(len(rq.iov))
+	const flags = unix.MSG_NOSIGNAL | unix.MSG_WAITALL
+	zc := u.l.poller.opts.SendZCThreshold
 	s := u.sqe()
-	sys.PrepSendmsg(s, h.fd, &rq.msg, unix.MSG_NOSIGNAL|unix.MSG_WAITALL)
-	s.UserData = userData(h, udSend)
-	if zc := u.l.poller.opts.SendZCThreshold; zc > 0 && snd.sent+total >= zc && !rs.noZC && Probe().SendZC {
+	switch {
+	case zc > 0 && snd.sent+total >= zc && !rs.noZC && Probe().SendZC:
+		rq.msg = unix.Msghdr{Iov: &rq.iov[0]}
+		rq.msg.SetIovlen(len(rq.iov))
+		sys.PrepSendmsg(s, h.fd, &rq.msg, flags)
 		s.Opcode = sys.OpSendmsgZC
 		s.UserData = userData(h, udSendZC)
+	case len(rq.iov) == 1 && total <= 1<<30: // SEND's length is 32 bits
+		// One buffer, the common case (a reply, a request): SEND spares
+		// the kernel SENDMSG's copy of the msghdr and its iovec.
+		sys.PrepSend(s, h.fd, rq.iov[0].Base, uint32(rq.iov[0].Len), flags)
+		s.UserData = userData(h, udSend)
+	default:
+		rq.msg = unix.Msghdr{Iov: &rq.iov[0]}
+		rq.msg.SetIovlen(len(rq.iov))
+		sys.PrepSendmsg(s, h.fd, &rq.msg, flags)
+		s.UserData = userData(h, udSend)
 	}
 	rs.inflight++
 	return false, nil

@@ -27,6 +27,12 @@ func PrepRecvMultishot(sqe *SQE, fd int, bgid uint16) {
 	sqe.BufIndex = bgid
 }
 
+// PrepSend sends the n bytes at p.
+func PrepSend(sqe *SQE, fd int, p *byte, n uint32, flags uint32) {
+	sqe.Opcode, sqe.Fd, sqe.Len, sqe.OpFlags = OpSend, int32(fd), n, flags
+	sqe.Addr = uint64(uintptr(unsafe.Pointer(p)))
+}
+
 // PrepSendmsg sends the iovecs msg points to.
 func PrepSendmsg(sqe *SQE, fd int, msg *unix.Msghdr, flags uint32) {
 	sqe.Opcode, sqe.Fd, sqe.Len, sqe.OpFlags = opSendmsg, int32(fd), 1, flags
