@@ -621,16 +621,7 @@ func TestShutdownHeldConnection(t *testing.T) {
 
 // TestUsable: a dialed connection stops being usable once the peer closes.
 func TestUsable(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	c, err := conn.Dial(context.Background(), "tcp", l.Addr().String(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, l := dialLoopback(t)
 	peer, err := l.Accept()
 	if err != nil {
 		t.Fatal(err)
@@ -706,17 +697,24 @@ func TestHandoff(t *testing.T) {
 			t.Error("Handoff refused in a handler on a worker")
 		}
 	})
+	if c, _ := dialLoopback(t); c.Handoff() {
+		t.Error("Handoff accepted on a dialed connection")
+	}
+}
+
+// dialLoopback dials a loopback listener with conn.Dial; the test's cleanup
+// closes both.
+func dialLoopback(t *testing.T) (*conn.Conn, net.Listener) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	t.Cleanup(func() { l.Close() })
 	c, err := conn.Dial(context.Background(), "tcp", l.Addr().String(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	if c.Handoff() {
-		t.Error("Handoff accepted on a dialed connection")
-	}
+	t.Cleanup(func() { c.Close() })
+	return c, l
 }
