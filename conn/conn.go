@@ -90,9 +90,12 @@ type Conn struct {
 	recvPaused bool // the handle's receive is paused (inPaused or outPaused)
 	lingering  bool // closing once the send queue drains
 
-	// A server's handler runs at most once at a time: busy is set by the
-	// loop when it hands the connection to a worker, cleared by the worker.
-	busy   atomic.Bool
+	// A server's handler runs at most once at a time, in a worker's turn:
+	// turn is odd while one is under way. The loop starts a turn when it
+	// hands the connection to a worker; the worker, or Handoff, ends it.
+	// Each start and end adds one, so a worker knows whether its turn
+	// ended under it.
+	turn   atomic.Uint32
 	holds  atomic.Int32  // Hold minus Unhold: replies still to come after the handler returned
 	events atomic.Uint64 // arrivals and EOF, to catch one that raced a finishing handler
 
@@ -212,6 +215,20 @@ func (c *Conn) setState(bit uint32) (was uint32) {
 	}
 }
 
+// testHookPark, set by tests only, runs in await and flush between their
+// reading of the deadline and their wait: where a deadline set meanwhile
+// used to be missed.
+var testHookPark func()
+
+// busy reports whether a worker's turn is under way.
+func (c *Conn) busy() bool { return c.turn.Load()&1 != 0 }
+
+// take starts a worker's turn, unless one is under way.
+func (c *Conn) take() bool {
+	t := c.turn.Load()
+	return t&1 == 0 && c.turn.CompareAndSwap(t, t+1)
+}
+
 // ---- Reading ----
 
 // await waits until n bytes are buffered, with rmu held; it releases rmu
@@ -244,8 +261,16 @@ func (c *Conn) await(n int) error {
 		if c.inPaused.Load() && c.arrived.Load() < need && c.inPaused.CompareAndSwap(true, false) {
 			c.post((*resumeTask)(c))
 		}
-		err := park(&c.rwait, &c.rmu, c.rdeadline.Load(), func() bool {
-			return c.arrived.Load() >= need || c.state.Load()&(stClosed|stEOF) != 0
+		// A deadline set after it is read here and before the waiter is
+		// published wakes no one: ready sees it changed, and the loop
+		// waits again with it.
+		dl := c.rdeadline.Load()
+		if testHookPark != nil {
+			testHookPark()
+		}
+		err := park(&c.rwait, &c.rmu, dl, func() bool {
+			return c.arrived.Load() >= need || c.state.Load()&(stClosed|stEOF) != 0 ||
+				c.rdeadline.Load() != dl
 		})
 		if err != nil {
 			return err
@@ -496,8 +521,12 @@ func (c *Conn) flush() error {
 		if err := c.writable(); err != nil {
 			return err
 		}
-		err := park(&c.wwait, &c.wmu, c.wdeadline.Load(), func() bool {
-			return c.sent.Load() >= need || c.state.Load()&stClosed != 0
+		dl := c.wdeadline.Load() // re-read by ready, as await's is
+		if testHookPark != nil {
+			testHookPark()
+		}
+		err := park(&c.wwait, &c.wmu, dl, func() bool {
+			return c.sent.Load() >= need || c.state.Load()&stClosed != 0 || c.wdeadline.Load() != dl
 		})
 		if err != nil {
 			return err

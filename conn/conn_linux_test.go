@@ -221,6 +221,38 @@ func TestWriteDeadlineAndWatermark(t *testing.T) {
 	})
 }
 
+// TestDeadlineSetWhileParking sets a passed deadline between a read's (a
+// flush's) reading of the deadline and its wait, where no waiter is there
+// to wake yet: the call must still time out, not wait for ever.
+func TestDeadlineSetWhileParking(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, p *poller.Poller) {
+		addr, accepted := stdServer(t)
+		c := dial(t, p, addr, conn.Options{WriteHighWater: 64 << 10})
+		<-accepted // never writes, never reads
+		watchdog := time.AfterFunc(10*time.Second, func() { c.Close() })
+		defer watchdog.Stop()
+		past := time.Now().Add(-time.Second)
+
+		var once sync.Once
+		conn.SetParkHook(func() { once.Do(func() { c.SetReadDeadline(past) }) })
+		defer conn.SetParkHook(nil)
+		if _, err := c.Peek(1); !errors.Is(err, conn.ErrTimeout) {
+			t.Fatalf("Peek with the deadline set as it parked: %v, want ErrTimeout", err)
+		}
+
+		var wonce sync.Once
+		conn.SetParkHook(func() { wonce.Do(func() { c.SetWriteDeadline(past) }) })
+		chunk := make([]byte, 16<<10)
+		var err error
+		for i := 0; i < 100000 && err == nil; i++ {
+			_, err = c.Write(chunk)
+		}
+		if !errors.Is(err, conn.ErrTimeout) {
+			t.Fatalf("Write with the deadline set as it parked: %v, want ErrTimeout", err)
+		}
+	})
+}
+
 // fullBacklog listens with a backlog of 0 and never accepts.
 func fullBacklog(t *testing.T) string {
 	t.Helper()

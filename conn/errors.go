@@ -35,10 +35,6 @@ var (
 	// ErrServerClosed is returned by Server.Serve after Shutdown or Close.
 	ErrServerClosed = errors.New("conn: server closed")
 
-	// ErrHandedOff is what a server's Handler returns after Handoff: its
-	// turn at the connection ended there.
-	ErrHandedOff = errors.New("conn: the handler handed the connection off")
-
 	// ErrInlineRead is returned by Read and by the deadline setters of a
 	// connection served inline: they would block the loop.
 	ErrInlineRead = errors.New("conn: blocking call on a connection served inline")

@@ -32,3 +32,7 @@ func HeldBuffers(c *Conn) int {
 	}
 	return n
 }
+
+// SetParkHook makes f run in reads and flushes between their reading of
+// the deadline and their wait; nil removes it.
+func SetParkHook(f func()) { testHookPark = f }

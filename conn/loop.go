@@ -209,7 +209,7 @@ func (c *Conn) dispatch() {
 		c.serveInline(false)
 		return
 	}
-	if c.busy.Load() || !c.busy.CompareAndSwap(false, true) {
+	if !c.take() {
 		return
 	}
 	c.refs.Add(1) // the worker's, dropped when it returns

@@ -33,7 +33,9 @@ type Server struct {
 	// goroutine hand-off, the cheapest path, for handlers that never block.
 	// Reads then never wait (buffer.ErrShort when a request is incomplete:
 	// return, and be called again when more has arrived), and Flush never
-	// waits either.
+	// waits either. Such a connection is written on its loop only: from the
+	// handler, or from a function posted to c.Loop(); a Write from another
+	// goroutine would send on that goroutine, racing the loop.
 	Inline bool
 
 	// OnConnect runs on the loop for each new connection, before its first
@@ -345,8 +347,9 @@ func (c *Conn) idleCheck() {
 		return
 	}
 	mark := [2]int64{c.rconsumed.Load(), c.sent.Load()}
-	// A handler waiting in a read for the rest of a request is not busy.
-	working := c.busy.Load() && c.rwait.Load() == nil
+	// A handler waiting in a read for the rest of a request is not busy;
+	// one that owes replies (Hold) is, even after its turn ended.
+	working := c.busy() && c.rwait.Load() == nil || c.holds.Load() > 0
 	quiet := mark == x.idleMark && !working && !c.sending
 	if quiet && x.idleQuiet {
 		c.fail("idle", errIdle)
@@ -434,7 +437,8 @@ func (c *Conn) endWith(err error) {
 }
 
 // serve runs the handler on a worker goroutine while the connection has
-// something to serve. busy is set, and the worker holds a reference.
+// something to serve. A turn is under way, and the worker holds a
+// reference.
 func (c *Conn) serve() {
 	defer c.unref()
 	s := c.srv
@@ -450,9 +454,15 @@ func (c *Conn) serve() {
 		}
 		if n := c.Len(); n > 0 || st&stEOF != 0 {
 			before := c.consumed
+			turn := c.turn.Load()
 			err := s.Handler(c)
-			if err == ErrHandedOff {
-				return // Handoff ended the turn: another worker may serve c now
+			if c.turn.Load() != turn {
+				// The handler called Handoff, which ended the turn: another
+				// worker may be serving c, and what was read is released.
+				if err != nil {
+					c.endWith(err)
+				}
+				return
 			}
 			c.Release()
 			if err != nil {
@@ -467,14 +477,14 @@ func (c *Conn) serve() {
 				continue
 			}
 		}
-		c.busy.Store(false)
+		c.turn.Add(1)
 		if c.state.Load()&stShutdown != 0 && c.holds.Load() == 0 {
 			c.endWith(ErrServerClosed)
 			return
 		}
-		// An arrival that came while the handler ran saw busy set and left
-		// the connection to us.
-		if c.events.Load() == ev || !c.busy.CompareAndSwap(false, true) {
+		// An arrival that came while the handler ran found the turn under
+		// way and left the connection to us.
+		if c.events.Load() == ev || !c.take() {
 			return
 		}
 	}
@@ -484,40 +494,42 @@ func (c *Conn) serve() {
 // handler returns, for one that has read a request in full and runs it at
 // length: the bytes it read are released, and bytes that arrive from now
 // on are served by another call of Handler, on another worker, while this
-// one runs the request. The handler then must not read c, and returns
-// ErrHandedOff when done; writing goes on under the handler's own lock,
-// and a Hold keeps c open through a graceful Shutdown for the reply still
-// owed. It spares a handler the hand-off of such a request to a goroutine
-// of its own, and the reply the wake-up of that goroutine.
+// one runs the request. After it the handler must not read c, nor call
+// Handoff again; writing goes on under the handler's own lock, a Hold
+// keeps c open through a graceful Shutdown for the reply still owed, and
+// an error the handler returns still closes c. It spares a handler the
+// hand-off of such a request to a goroutine of its own, and the reply the
+// wake-up of that goroutine.
 //
 // Handoff reports false, and does nothing, outside a Handler or on a
 // connection served inline or through TLS: there the request must go to a
 // goroutine of the caller's.
 func (c *Conn) Handoff() bool {
 	s := c.srv
-	if s == nil || c.inline || s.TLSConfig != nil || !c.busy.Load() {
+	if s == nil || c.inline || s.TLSConfig != nil || !c.busy() {
 		return false
 	}
 	c.Release()
-	c.busy.Store(false)
+	c.turn.Add(1)
 	if c.state.Load()&stShutdown != 0 && c.holds.Load() == 0 {
 		c.endWith(ErrServerClosed)
 		return true
 	}
-	// Bytes that arrived while busy was set were left to this handler;
-	// the loop stores arrived before it reads busy, and this clears busy
+	// Bytes that arrived during the turn were left to this handler: the
+	// loop stores arrived before it reads turn, and this ends the turn
 	// before it reads what arrived: one of the two sees the other.
-	if (c.Len() > 0 || c.state.Load()&stEOF != 0) && c.busy.CompareAndSwap(false, true) {
+	if (c.Len() > 0 || c.state.Load()&stEOF != 0) && c.take() {
 		c.refs.Add(1) // the new worker's
 		s.workers.run(c)
 	}
 	return true
 }
 
-// Hold keeps a server's connection open through a graceful Shutdown after
-// its handler has returned, until a matching Unhold: for a handler that
-// hands requests to other goroutines, which write their replies later.
-// Errors, Close and a forced shutdown still close the connection.
+// Hold keeps a server's connection open through a graceful Shutdown, and
+// counts it busy for IdleTimeout, after its handler has returned, until a
+// matching Unhold: for a handler that hands requests to other goroutines,
+// which write their replies later. Errors, Close and a forced shutdown
+// still close the connection.
 func (c *Conn) Hold() { c.holds.Add(1) }
 
 // Unhold ends a Hold. The last one of a connection that Shutdown found busy
@@ -526,10 +538,10 @@ func (c *Conn) Unhold() {
 	if c.holds.Add(-1) != 0 || c.srv == nil {
 		return
 	}
-	// Shutdown sets stShutdown, then reads busy and holds; this reads
-	// stShutdown after its own decrement, and the worker after it clears
-	// busy: at least one of them sees the other's state and closes.
-	if c.state.Load()&stShutdown != 0 && !c.busy.Load() {
+	// Shutdown sets stShutdown, then reads turn and holds; this reads
+	// stShutdown after its own decrement, and the worker after it ends its
+	// turn: at least one of them sees the other's state and closes.
+	if c.state.Load()&stShutdown != 0 && !c.busy() {
 		c.endWith(ErrServerClosed)
 	}
 }
@@ -633,10 +645,10 @@ func (s *Server) closeConns(force bool) {
 				default:
 					// A running handler finishes its call; its worker
 					// closes the connection after, as it sees stShutdown.
-					// Set before busy is read here, and read by the worker
-					// after it clears busy: one of the two closes.
+					// Set before turn is read here, and read by the worker
+					// after it ends its turn: one of the two closes.
 					c.setState(stShutdown)
-					if !c.busy.Load() && c.holds.Load() == 0 {
+					if !c.busy() && c.holds.Load() == 0 {
 						c.endWith(ErrServerClosed)
 					}
 				}

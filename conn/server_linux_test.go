@@ -662,10 +662,8 @@ func TestHandoff(t *testing.T) {
 			if req == "....slow" {
 				<-release
 			}
-			if _, err := c.Write([]byte(req)); err != nil {
-				return err
-			}
-			return conn.ErrHandedOff
+			_, err = c.Write([]byte(req))
+			return err
 		}
 		addr := serve(t, &conn.Server{Handler: h}, m)
 		nc := dialStd(t, addr)
@@ -717,4 +715,65 @@ func dialLoopback(t *testing.T) (*conn.Conn, net.Listener) {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c, l
+}
+
+// TestIdleTimeoutSparesHeld: a connection whose handler returned owing a
+// reply (Hold) is not idle while the reply is being made.
+func TestIdleTimeoutSparesHeld(t *testing.T) {
+	forEachMode(t, func(t *testing.T, m mode) {
+		h := func(c *conn.Conn) error {
+			p, err := c.Next(8)
+			if err != nil {
+				return short(err)
+			}
+			req := append([]byte(nil), p...)
+			c.Hold()
+			reply := func() {
+				defer c.Unhold()
+				c.Write(req)
+			}
+			go func() {
+				time.Sleep(400 * time.Millisecond) // four idle timeouts
+				if m.inline {
+					// An inline connection is written on its loop only.
+					c.Loop().PostFunc(reply)
+				} else {
+					reply()
+				}
+			}()
+			return nil
+		}
+		addr := serve(t, &conn.Server{Handler: h, IdleTimeout: 100 * time.Millisecond}, m)
+		nc := dialStd(t, addr)
+		nc.Write([]byte("....held"))
+		got := make([]byte, 8)
+		if _, err := io.ReadFull(nc, got); err != nil || string(got) != "....held" {
+			t.Fatalf("reply %q, %v: the connection closed while its reply was owed", got, err)
+		}
+	})
+}
+
+// TestHandoffThenError: an error a handler returns after Handoff closes the
+// connection, as one returned before would.
+func TestHandoffThenError(t *testing.T) {
+	forEachMode(t, func(t *testing.T, m mode) {
+		if m.inline {
+			t.Skip("inline handlers cannot hand off")
+		}
+		h := func(c *conn.Conn) error {
+			if _, err := c.Next(8); err != nil {
+				return short(err)
+			}
+			if !c.Handoff() {
+				return errors.New("Handoff refused")
+			}
+			return errors.New("the handed-off request failed")
+		}
+		addr := serve(t, &conn.Server{Handler: h}, m)
+		nc := dialStd(t, addr)
+		nc.Write([]byte("....fail"))
+		if n, err := nc.Read(make([]byte, 1)); err != io.EOF {
+			t.Fatalf("read after the failed request: %d, %v; want EOF", n, err)
+		}
+	})
 }

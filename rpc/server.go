@@ -301,7 +301,9 @@ type serverConn struct {
 func (s *Server) serveConn(c *conn.Conn) error {
 	sc := c.Context().(*serverConn)
 	for {
-		if err := sc.serveOne(); err != nil {
+		if err := sc.serveOne(); err == errHandedOff {
+			return nil // the connection is another goroutine's to read
+		} else if err != nil {
 			return err
 		}
 		if c.Len() == 0 {
@@ -349,8 +351,12 @@ func (sc *serverConn) waitCalls() {
 	}
 }
 
+// errHandedOff is what serveOne returns after a call ran on the goroutine
+// that read it: the connection is no longer this goroutine's to read.
+var errHandedOff = errors.New("rpc: connection handed off")
+
 // serveOne reads one message and serves it, or starts serving it. An error
-// closes the connection.
+// other than errHandedOff closes the connection.
 func (sc *serverConn) serveOne() error {
 	s := sc.s
 	t, err := detect(sc.w)
@@ -482,7 +488,7 @@ func (sc *serverConn) dispatch(t Transport, payload []byte) error {
 		// call fewer than handing it to a worker.
 		if sc.cc.Handoff() {
 			c.runAsync()
-			return conn.ErrHandedOff
+			return errHandedOff
 		}
 	}
 	s.workers.run(c)
