@@ -535,12 +535,11 @@ func (c *Conn) flush() error {
 	return nil
 }
 
-// kick makes the loop send what was flushed.
+// kick makes the loop send what was flushed. An inline handler's writes
+// find kicked set for the handler's run, and are sent when it returns
+// (serveInline); another goroutine's are the loop's to send, as for any
+// connection.
 func (c *Conn) kick() {
-	if c.inline {
-		c.loopSend() // inline handlers run on the loop
-		return
-	}
 	if !c.kicked.Load() && c.kicked.CompareAndSwap(false, true) {
 		c.post((*sendTask)(c))
 	}

@@ -33,9 +33,9 @@ type Server struct {
 	// goroutine hand-off, the cheapest path, for handlers that never block.
 	// Reads then never wait (buffer.ErrShort when a request is incomplete:
 	// return, and be called again when more has arrived), and Flush never
-	// waits either. Such a connection is written on its loop only: from the
-	// handler, or from a function posted to c.Loop(); a Write from another
-	// goroutine would send on that goroutine, racing the loop.
+	// waits either. The handler's writes are sent when it returns; other
+	// goroutines may write too (a reply after a Hold), and the loop sends
+	// what they flush.
 	Inline bool
 
 	// OnConnect runs on the loop for each new connection, before its first
@@ -365,6 +365,10 @@ func (c *Conn) idleCheck() {
 // out, so that the loop's buffer goes back.
 func (c *Conn) serveInline(linked bool) {
 	s := c.srv
+	// The handler's flushes see a send as already asked for, and post
+	// nothing: what they flushed, and what other goroutines flushed
+	// meanwhile, is sent here when it returns.
+	c.kicked.Store(true)
 	for {
 		if c.state.Load()&stClosed != 0 {
 			break
@@ -378,18 +382,20 @@ func (c *Conn) serveInline(linked bool) {
 			c.release()
 		}
 		if err != nil {
-			c.endWith(err)
+			c.endWith(err, true)
 			break
 		}
 		c.checkBacklog()
 		if eof && c.inLen() == 0 {
-			c.endWith(io.EOF)
+			c.endWith(io.EOF, true)
 			break
 		}
 		if c.consumed == before || c.inLen() == 0 {
 			break
 		}
 	}
+	c.kicked.Store(false)
+	c.loopSend()
 	if linked && c.state.Load()&stFreed == 0 {
 		c.compact()
 	}
@@ -418,8 +424,10 @@ func (c *Conn) compact() {
 	}
 }
 
-// endWith closes the connection after its handler returned err.
-func (c *Conn) endWith(err error) {
+// endWith closes the connection after its handler returned err. On the
+// connection's loop (onLoop: an inline handler's return, a shutdown task)
+// an inline connection closes at once; elsewhere the loop is asked to.
+func (c *Conn) endWith(err error, onLoop bool) {
 	switch {
 	case errors.Is(err, io.EOF):
 		c.setClosed(&ConnError{Op: "read", Err: io.EOF})
@@ -429,7 +437,7 @@ func (c *Conn) endWith(err error) {
 		c.setClosed(&ConnError{Op: "handler", Err: err})
 	}
 	c.wakeAll()
-	if c.inline {
+	if c.inline && onLoop {
 		c.loopClose()
 	} else {
 		c.post((*closeTask)(c))
@@ -460,17 +468,17 @@ func (c *Conn) serve() {
 				// The handler called Handoff, which ended the turn: another
 				// worker may be serving c, and what was read is released.
 				if err != nil {
-					c.endWith(err)
+					c.endWith(err, false)
 				}
 				return
 			}
 			c.Release()
 			if err != nil {
-				c.endWith(err)
+				c.endWith(err, false)
 				return
 			}
 			if c.state.Load()&stEOF != 0 && c.Len() == 0 {
-				c.endWith(io.EOF)
+				c.endWith(io.EOF, false)
 				return
 			}
 			if c.Len() > 0 && c.consumed != before {
@@ -479,7 +487,7 @@ func (c *Conn) serve() {
 		}
 		c.turn.Add(1)
 		if c.state.Load()&stShutdown != 0 && c.holds.Load() == 0 {
-			c.endWith(ErrServerClosed)
+			c.endWith(ErrServerClosed, false)
 			return
 		}
 		// An arrival that came while the handler ran found the turn under
@@ -512,7 +520,7 @@ func (c *Conn) Handoff() bool {
 	c.Release()
 	c.turn.Add(1)
 	if c.state.Load()&stShutdown != 0 && c.holds.Load() == 0 {
-		c.endWith(ErrServerClosed)
+		c.endWith(ErrServerClosed, false)
 		return true
 	}
 	// Bytes that arrived during the turn were left to this handler: the
@@ -542,7 +550,7 @@ func (c *Conn) Unhold() {
 	// stShutdown after its own decrement, and the worker after it ends its
 	// turn: at least one of them sees the other's state and closes.
 	if c.state.Load()&stShutdown != 0 && !c.busy() {
-		c.endWith(ErrServerClosed)
+		c.endWith(ErrServerClosed, false)
 	}
 }
 
@@ -560,7 +568,7 @@ func (s *Server) serveTLS(c *Conn) {
 		err = s.TLSHandler(tc)
 	}
 	if err != nil {
-		c.endWith(err)
+		c.endWith(err, false)
 		return
 	}
 	tc.Close() // sends close_notify, then closes c
@@ -649,7 +657,7 @@ func (s *Server) closeConns(force bool) {
 					// after it ends its turn: one of the two closes.
 					c.setState(stShutdown)
 					if !c.busy() && c.holds.Load() == 0 {
-						c.endWith(ErrServerClosed)
+						c.endWith(ErrServerClosed, true)
 					}
 				}
 				c = next

@@ -564,9 +564,6 @@ func TestOnConnectPublishes(t *testing.T) {
 // goroutine writes, then closes the connection.
 func TestShutdownHeldConnection(t *testing.T) {
 	for _, m := range modes {
-		if m.inline {
-			continue
-		}
 		t.Run(m.String(), func(t *testing.T) {
 			requireBackend(t, m.backend)
 			started := make(chan struct{}, 1)
@@ -586,7 +583,7 @@ func TestShutdownHeldConnection(t *testing.T) {
 				}()
 				return nil
 			}
-			s := &conn.Server{Handler: h, Loops: 1, Backend: m.backend}
+			s := &conn.Server{Handler: h, Loops: 1, Backend: m.backend, Inline: m.inline}
 			l, _ := net.Listen("tcp", "127.0.0.1:0")
 			served := make(chan error, 1)
 			go func() { served <- s.Serve(l) }()
@@ -728,18 +725,10 @@ func TestIdleTimeoutSparesHeld(t *testing.T) {
 			}
 			req := append([]byte(nil), p...)
 			c.Hold()
-			reply := func() {
-				defer c.Unhold()
-				c.Write(req)
-			}
 			go func() {
+				defer c.Unhold()
 				time.Sleep(400 * time.Millisecond) // four idle timeouts
-				if m.inline {
-					// An inline connection is written on its loop only.
-					c.Loop().PostFunc(reply)
-				} else {
-					reply()
-				}
+				c.Write(req)                       // inline too: the loop sends it
 			}()
 			return nil
 		}
