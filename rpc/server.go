@@ -80,7 +80,7 @@ type Server struct {
 	draining atomic.Bool
 	base     context.Context // the calls' contexts' parent, canceled when Shutdown ends
 	cancel   context.CancelFunc
-	calls    sync.WaitGroup // calls running on workers
+	calls    sync.WaitGroup // TTHeader calls running apart from their connection's reading
 	workers  workers
 }
 
@@ -293,7 +293,7 @@ type serverConn struct {
 	tc    *tls.Conn  // on TLS
 	h     frame.Header
 	wmu   sync.Mutex    // one reply written at a time
-	calls atomic.Int32  // calls running on workers
+	calls atomic.Int32  // TTHeader calls running apart from the reading
 	freed chan struct{} // a call ended with the connection at MaxCallsPerConn
 	peer  net.Addr      // the remote address, made once
 }
@@ -430,20 +430,15 @@ func (sc *serverConn) dispatch(t Transport, payload []byte) error {
 		}
 	}
 	svc, m := s.lookup(isn, hasISN, name)
-	// The call outlives the frame its name came in: take the registered
-	// method's copy of the name, or make one.
+	// The call outlives the frame its names came in: take the registered
+	// method's copy of the name, or make one (an unknown method's answer
+	// is written while the frame is still held).
 	switch {
 	case m != nil:
-		info.Service = svc.name
-		info.Method = m.methodName()
-	default:
-		info.Method = strings.Clone(name)
-	}
-	switch {
-	case m != nil:
+		info.Service, info.Method = svc.name, m.methodName()
 	case s.Fallback != nil:
+		info.Service, info.Method = strings.Clone(isn), strings.Clone(name)
 		m = fallbackMethod{s.Fallback}
-		info.Service = strings.Clone(isn)
 	default:
 		if info.Oneway {
 			return nil
@@ -514,7 +509,8 @@ func (sc *serverConn) waitSlot() {
 	}
 }
 
-// runAsync is a worker's run of a call dispatch handed off.
+// runAsync runs a TTHeader call apart from its connection's reading: on
+// the goroutine that read it, after a Handoff, or on a worker.
 func (c *serverCall) runAsync() {
 	sc := c.sc
 	sc.run(c)
