@@ -367,6 +367,10 @@ func (cn *clientConn) close() { cn.w.Close() }
 // usable reports whether an idle connection can take a call.
 func (cn *clientConn) usable() bool { return cn.raw.Usable() && cn.w.Len() == 0 }
 
+// requestBufs are the calls' request memory. A buffer kept per
+// connection instead cost 3 % more client CPU (5.46 against 5.28 us a
+// call, 4 A/B pairs, bench/rpc pooled, 2026-12-04): the pool hands the
+// same few hot buffers round, 100 connections' own buffers are cold.
 var requestBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // appendRequest appends the framed call message.
