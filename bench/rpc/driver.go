@@ -133,17 +133,6 @@ func pinned(cpu int, name string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// clientLine is what the client prints.
-type clientLine struct {
-	Calls  int64        `json:"calls"`
-	Errors int64        `json:"errors"`
-	Secs   float64      `json:"secs"`
-	P50us  float64      `json:"p50_us"`
-	P99us  float64      `json:"p99_us"`
-	P999us float64      `json:"p999_us"`
-	Usage  usage.Sample `json:"usage"`
-}
-
 // Run runs one case on one pair.
 func (d *Driver) Run(c Case, p Pair) (Result, error) {
 	res := Result{Pair: p, Case: c}
@@ -191,7 +180,7 @@ func (d *Driver) Run(c Case, p Pair) (Result, error) {
 	if len(samples) < 2 {
 		return res, fmt.Errorf("rpcbench: %v: the server reported %d samples", p, len(samples))
 	}
-	var cl clientLine
+	var cl usage.Report
 	if err := json.Unmarshal([]byte(strings.TrimSpace(string(cout))), &cl); err != nil {
 		return res, fmt.Errorf("rpcbench: client output %q: %v", cout, err)
 	}

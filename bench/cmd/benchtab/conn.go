@@ -51,19 +51,10 @@ func runConn(cfg connConfig) (string, error) {
 	d.Log = func(format string, args ...any) { fmt.Fprintf(os.Stderr, "benchtab: "+format+"\n", args...) }
 	defer d.Close()
 	cases := connCases(cfg)
-	results := map[string][]echo.Result{}
 	key := func(c echo.Case, server string) string { return c.String() + "|" + server }
-	for r := 0; r < cfg.rounds; r++ {
-		for _, c := range cases {
-			for _, server := range echo.ConnServers {
-				fmt.Fprintf(os.Stderr, "benchtab: conn: round %d/%d, %s, %s\n", r+1, cfg.rounds, c, server)
-				res, err := d.Run(c, server)
-				if err != nil {
-					return "", fmt.Errorf("%s on %s: %w", server, c, err)
-				}
-				results[key(c, server)] = append(results[key(c, server)], res)
-			}
-		}
+	results, err := interleaved("conn", cfg.rounds, cases, echo.ConnServers, key, d.Run)
+	if err != nil {
+		return "", err
 	}
 	var idle []echo.IdleResult
 	for _, s := range idleServers {

@@ -24,19 +24,10 @@ func runEcho(cfg echoConfig) (string, error) {
 	d.Log = func(format string, args ...any) { fmt.Fprintf(os.Stderr, "benchtab: "+format+"\n", args...) }
 	defer d.Close()
 	cases := echo.Cases(cfg.warmup, cfg.duration)
-	results := map[string][]echo.Result{} // by case and server
 	key := func(c echo.Case, server string) string { return c.String() + "|" + server }
-	for r := 0; r < cfg.rounds; r++ {
-		for _, c := range cases {
-			for _, server := range echo.Servers {
-				fmt.Fprintf(os.Stderr, "benchtab: poller: round %d/%d, %s, %s\n", r+1, cfg.rounds, c, server)
-				res, err := d.Run(c, server)
-				if err != nil {
-					return "", fmt.Errorf("%s on %s: %w", server, c, err)
-				}
-				results[key(c, server)] = append(results[key(c, server)], res)
-			}
-		}
+	results, err := interleaved("poller", cfg.rounds, cases, echo.Servers, key, d.Run)
+	if err != nil {
+		return "", err
 	}
 	return renderEcho(cases, results, key, cfg), nil
 }

@@ -394,3 +394,24 @@ func fatal(err error) {
 	fmt.Fprintln(os.Stderr, "benchtab:", err)
 	os.Exit(1)
 }
+
+// interleaved runs every case on every subject (a server, a pair), all of
+// them in each of rounds rounds, so that the machine's drift falls on all
+// alike, and returns the results by key(case, subject).
+func interleaved[C, S, R any](suite string, rounds int, cases []C, subjects []S,
+	key func(C, S) string, run func(C, S) (R, error)) (map[string][]R, error) {
+	results := map[string][]R{}
+	for r := 0; r < rounds; r++ {
+		for _, c := range cases {
+			for _, s := range subjects {
+				fmt.Fprintf(os.Stderr, "benchtab: %s: round %d/%d, %v, %v\n", suite, r+1, rounds, c, s)
+				res, err := run(c, s)
+				if err != nil {
+					return nil, fmt.Errorf("%v on %v: %w", s, c, err)
+				}
+				results[key(c, s)] = append(results[key(c, s)], res)
+			}
+		}
+	}
+	return results, nil
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -25,19 +24,10 @@ func runRPC(cfg rpcConfig) (string, error) {
 	d := rpcbench.NewDriver()
 	defer d.Close()
 	cases := rpcbench.Cases(cfg.warmup, cfg.duration)
-	results := map[string][]rpcbench.Result{}
 	key := func(c rpcbench.Case, p rpcbench.Pair) string { return c.String() + "|" + p.String() }
-	for r := 0; r < cfg.rounds; r++ {
-		for _, c := range cases {
-			for _, p := range rpcbench.Pairs {
-				fmt.Fprintf(os.Stderr, "benchtab: rpc: round %d/%d, %s, %s\n", r+1, cfg.rounds, c, p)
-				res, err := d.Run(c, p)
-				if err != nil {
-					return "", fmt.Errorf("%s on %s: %w", p, c, err)
-				}
-				results[key(c, p)] = append(results[key(c, p)], res)
-			}
-		}
+	results, err := interleaved("rpc", cfg.rounds, cases, rpcbench.Pairs, key, d.Run)
+	if err != nil {
+		return "", err
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "### rpc: 1 KiB echo call, ringwire against Kitex\n\n")

@@ -35,18 +35,6 @@ import (
 	"github.com/ringwire/ringwire/rpc"
 )
 
-// Result is the line the client prints.
-type Result struct {
-	Calls  int64        `json:"calls"`
-	Errors int64        `json:"errors"`
-	Secs   float64      `json:"secs"`
-	P50us  float64      `json:"p50_us"`
-	P99us  float64      `json:"p99_us"`
-	P999us float64      `json:"p999_us"`
-	Usage  usage.Sample `json:"usage"`
-	Error  string       `json:"error,omitempty"`
-}
-
 func main() {
 	impl := flag.String("impl", "ringwire", "ringwire or kitex")
 	addr := flag.String("addr", "", "the server's address")
@@ -121,7 +109,7 @@ func main() {
 		}
 		return float64(all[int(p*float64(len(all)-1))]) / 1e3
 	}
-	json.NewEncoder(os.Stdout).Encode(Result{
+	json.NewEncoder(os.Stdout).Encode(usage.Report{
 		Calls: calls.Load(), Errors: errs.Load(), Secs: secs,
 		P50us: pct(0.50), P99us: pct(0.99), P999us: pct(0.999),
 		Usage: after.Sub(before),

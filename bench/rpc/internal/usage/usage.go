@@ -33,3 +33,16 @@ func Now() Sample {
 func (s Sample) Sub(t Sample) Sample {
 	return Sample{UserNs: s.UserNs - t.UserNs, SysNs: s.SysNs - t.SysNs, Mallocs: s.Mallocs - t.Mallocs}
 }
+
+// Report is the line the benchmark's client prints at the end: its calls
+// over the measured window, their latency percentiles, and its own usage.
+type Report struct {
+	Calls  int64   `json:"calls"`
+	Errors int64   `json:"errors"`
+	Secs   float64 `json:"secs"`
+	P50us  float64 `json:"p50_us"`
+	P99us  float64 `json:"p99_us"`
+	P999us float64 `json:"p999_us"`
+	Usage  Sample  `json:"usage"`
+	Error  string  `json:"error,omitempty"`
+}
